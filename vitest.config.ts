@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts", "properties/**/*.test.ts"],
+    setupFiles: ["./test/setup.ts"],
+    testTimeout: 60_000,
+    pool: "forks",
+  },
+});
