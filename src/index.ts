@@ -1,1 +1,102 @@
-export const x = 1;
+// charmsim: the public API.
+
+export {
+  ActionFailed,
+  Context,
+  type ContextOptions,
+  contextEvents,
+  UncaughtCharmError,
+} from "./harness/context.js";
+export { type DispatchOutcome, dispatch } from "./harness/dispatch.js";
+export type {
+  ActionOutcome,
+  BagWrite,
+  EmittedEventRecord,
+  EnvRelation,
+  HookEnvironment,
+  HookResult,
+  JujuLogLine,
+  LogLevel,
+} from "./harness/hook.js";
+export { CharmBase, type CharmClass } from "./harness/ops/charm.js";
+export {
+  KeyError,
+  ModelError,
+  PermissionDeniedError,
+  RelationDataAccessError,
+  RelationDataTypeError,
+  TooManyRelatedAppsError,
+} from "./harness/ops/errors.js";
+export {
+  ActionEvent,
+  CharmEvents,
+  ConfigChangedEvent,
+  HookEvent,
+  InstallEvent,
+  LeaderElectedEvent,
+  LeaderSettingsChangedEvent,
+  RelationBrokenEvent,
+  RelationChangedEvent,
+  RelationCreatedEvent,
+  RelationDepartedEvent,
+  RelationEvent,
+  type RelationEvents,
+  RelationJoinedEvent,
+  RemoveEvent,
+  StartEvent,
+  StopEvent,
+  UpdateStatusEvent,
+  UpgradeCharmEvent,
+} from "./harness/ops/events.js";
+export {
+  BoundEvent,
+  EventBase,
+  type EventType,
+  Framework,
+  FrameworkObject,
+  Handle,
+  JujuLogger,
+  ObjectEvents,
+} from "./harness/ops/framework.js";
+export {
+  Application,
+  Model,
+  Relation as OpsRelation,
+  RelationData,
+  RelationDataContent,
+  Unit,
+} from "./harness/ops/model.js";
+export { checkConsistency, InconsistentScenarioError } from "./model/consistency.js";
+export { InputError } from "./model/errors.js";
+export type { ContextEvent } from "./model/event.js";
+export { type Hook, type HookKind, relationHookKinds, unitHookKinds } from "./model/hooks.js";
+export type { JsonObject, JsonValue } from "./model/json.js";
+export {
+  type ActionsMeta,
+  type CharmMeta,
+  type CharmSpec,
+  type ConfigMeta,
+  type ConfigValue,
+  charmSpec,
+  loadCharmSpec,
+} from "./model/metadata.js";
+export {
+  type AnyRelation,
+  type CloudCredential,
+  type Databag,
+  DeferredEvent,
+  PeerRelation,
+  Relation,
+  State,
+  StoredState,
+  SubordinateRelation,
+} from "./model/state.js";
+export {
+  ActiveStatus,
+  BlockedStatus,
+  ErrorStatus,
+  MaintenanceStatus,
+  Status,
+  UnknownStatus,
+  WaitingStatus,
+} from "./model/status.js";

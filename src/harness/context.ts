@@ -1,0 +1,383 @@
+import { checkConsistency } from "../model/consistency.js";
+import { type ContextEvent, remoteAppOf } from "../model/event.js";
+import type { Hook } from "../model/hooks.js";
+import {
+  type CharmSpec,
+  type CharmSpecInput,
+  charmSpec,
+  configWithDefaults,
+} from "../model/metadata.js";
+import {
+  type AnyRelation,
+  type Databag,
+  DeferredEvent,
+  State,
+  StoredState,
+} from "../model/state.js";
+import type { Status } from "../model/status.js";
+import { type DispatchOutcome, dispatch } from "./dispatch.js";
+import type {
+  EmittedEventRecord,
+  EnvRelation,
+  HookEnvironment,
+  HookResult,
+  JujuLogLine,
+} from "./hook.js";
+import type { CharmBase, CharmClass } from "./ops/charm.js";
+import { PermissionDeniedError } from "./ops/errors.js";
+import type { DeferredRelationGonePolicy, EventBase } from "./ops/framework.js";
+
+/** Charm code threw: carries the original error and the event being handled. No state is produced. */
+export class UncaughtCharmError extends Error {
+  override name = "UncaughtCharmError";
+  constructor(
+    readonly event: Hook,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `charm raised during ${event.kind}: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/** An action handler called `event.fail()`. The output state is still available. */
+export class ActionFailed extends Error {
+  override name = "ActionFailed";
+  constructor(
+    override readonly message: string,
+    readonly state: State,
+  ) {
+    super(message);
+  }
+}
+
+export interface ContextOptions {
+  /** Charm metadata (validated); or pass `spec` from `loadCharmSpec`. */
+  readonly meta?: CharmSpecInput["meta"];
+  readonly actions?: CharmSpecInput["actions"];
+  readonly config?: CharmSpecInput["config"];
+  readonly spec?: CharmSpec;
+  /** Application name; defaults to the charm name. */
+  readonly appName?: string;
+  readonly unitId?: number;
+  /** Seed for the per-hook entropy charms may draw (see HookEnvironment.hookSeed). */
+  readonly seed?: number;
+  readonly deferredRelationGone?: DeferredRelationGonePolicy;
+  /** Simulated external systems the charm can reach through `model.external(name)`. */
+  readonly external?: Readonly<Record<string, unknown>>;
+}
+
+const rel = (
+  kind: "relation-created" | "relation-broken",
+  relation: AnyRelation,
+): ContextEvent => ({ kind, relation });
+
+/** Event factories: `ctx.on.install()`, `ctx.on.relationChanged(rel, { remoteUnit: 0 })`, ... */
+export const contextEvents = {
+  install: (): ContextEvent => ({ kind: "install" }),
+  start: (): ContextEvent => ({ kind: "start" }),
+  stop: (): ContextEvent => ({ kind: "stop" }),
+  remove: (): ContextEvent => ({ kind: "remove" }),
+  updateStatus: (): ContextEvent => ({ kind: "update-status" }),
+  configChanged: (): ContextEvent => ({ kind: "config-changed" }),
+  upgradeCharm: (): ContextEvent => ({ kind: "upgrade-charm" }),
+  leaderElected: (): ContextEvent => ({ kind: "leader-elected" }),
+  leaderSettingsChanged: (): ContextEvent => ({ kind: "leader-settings-changed" }),
+  relationCreated: (relation: AnyRelation): ContextEvent => rel("relation-created", relation),
+  relationJoined: (relation: AnyRelation, opts: { remoteUnit?: number } = {}): ContextEvent => ({
+    kind: "relation-joined",
+    relation,
+    remoteUnit: opts.remoteUnit,
+  }),
+  relationChanged: (
+    relation: AnyRelation,
+    opts: { remoteUnit?: number | null } = {},
+  ): ContextEvent => ({
+    kind: "relation-changed",
+    relation,
+    remoteUnit: opts.remoteUnit,
+  }),
+  relationDeparted: (
+    relation: AnyRelation,
+    opts: { remoteUnit?: number; departingUnit?: number | string } = {},
+  ): ContextEvent => ({
+    kind: "relation-departed",
+    relation,
+    remoteUnit: opts.remoteUnit,
+    departingUnit: opts.departingUnit,
+  }),
+  relationBroken: (relation: AnyRelation): ContextEvent => rel("relation-broken", relation),
+  action: (
+    name: string,
+    opts: { params?: Readonly<Record<string, unknown>>; id?: string } = {},
+  ): ContextEvent => ({
+    kind: "action",
+    name,
+    params: opts.params ?? {},
+    id: opts.id ?? "1",
+  }),
+} as const;
+
+function unitsDataOf(r: AnyRelation): Readonly<Record<number, Databag>> {
+  switch (r.kind) {
+    case "regular":
+      return r.remoteUnitsData;
+    case "peer":
+      return r.peersData;
+    case "subordinate":
+      return { [r.remoteUnitId]: r.remoteUnitData };
+  }
+}
+
+/** Mixes a 32-bit seed with a counter (splitmix-style), for per-run hook entropy. */
+function mixSeed(seed: number, n: number): number {
+  let z = (seed ^ Math.imul(n + 1, 0x9e3779b9)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/**
+ * Scenario-style single-unit runs: `ctx.run(event, state)` runs one hook against an immutable
+ * State and returns the State after it. The input is never mutated; a charm exception becomes an
+ * UncaughtCharmError and no output state is produced.
+ */
+export class Context<C extends CharmBase = CharmBase> {
+  readonly spec: CharmSpec;
+  readonly appName: string;
+  readonly unitId: number;
+  readonly on = contextEvents;
+  /** Events that reached observers during the last run (hook, custom and re-emitted deferred events). */
+  emittedEvents: EventBase[] = [];
+  /** The same, as plain records. */
+  emitted: EmittedEventRecord[] = [];
+  jujuLog: JujuLogLine[] = [];
+  /** Statuses the unit had before each change in the last run (the current one is in the State). */
+  unitStatusHistory: Status[] = [];
+  appStatusHistory: Status[] = [];
+  actionResults: Readonly<Record<string, unknown>> | null = null;
+  actionLogs: string[] = [];
+  private runs = 0;
+
+  constructor(
+    readonly charmClass: CharmClass<C>,
+    private readonly options: ContextOptions,
+  ) {
+    if (options.spec) this.spec = options.spec;
+    else if (options.meta) {
+      this.spec = charmSpec({
+        meta: options.meta,
+        ...(options.actions ? { actions: options.actions } : {}),
+        ...(options.config ? { config: options.config } : {}),
+      });
+    } else throw new TypeError("Context needs `meta` (or a loaded `spec`)");
+    this.appName = options.appName ?? this.spec.meta.name;
+    this.unitId = options.unitId ?? 0;
+  }
+
+  get unitName(): string {
+    return `${this.appName}/${this.unitId}`;
+  }
+
+  /** Runs `event` against `state` and returns the new State. */
+  run(event: ContextEvent, state: State): State {
+    if (!(state instanceof State)) throw new TypeError("Context.run needs a State");
+    checkConsistency({ spec: this.spec, state, event, unitId: this.unitId, appName: this.appName });
+    const hook = this.resolveHook(event, state);
+    const env = this.environment(state, hook);
+    const outcome: DispatchOutcome = dispatch(this.charmClass, env, hook, {
+      deferredRelationGone: this.options.deferredRelationGone ?? "drop",
+    });
+    this.runs += 1;
+    this.emittedEvents = [...outcome.events];
+    if (!outcome.ok) {
+      this.emitted = [...outcome.emitted];
+      this.jujuLog = [...outcome.logs];
+      this.unitStatusHistory = [];
+      this.appStatusHistory = [];
+      this.actionResults = null;
+      this.actionLogs = [];
+      throw new UncaughtCharmError(hook, outcome.error);
+    }
+    const result = outcome.result;
+    this.emitted = [...result.emitted];
+    this.jujuLog = [...result.logs];
+    this.unitStatusHistory = history(state.unitStatus, result.unitStatusHistory);
+    this.appStatusHistory = history(state.appStatus, result.appStatusHistory);
+    this.actionResults = result.action ? result.action.results : null;
+    this.actionLogs = result.action ? [...result.action.logs] : [];
+    const out = this.outputState(state, result);
+    if (result.action?.failure !== null && result.action?.failure !== undefined) {
+      throw new ActionFailed(result.action.failure, out);
+    }
+    return out;
+  }
+
+  private resolveHook(event: ContextEvent, state: State): Hook {
+    const remoteName = (r: AnyRelation, id: number) => `${remoteAppOf(r, this.appName)}/${id}`;
+    const firstRemote = (r: AnyRelation): number | undefined =>
+      r.remoteUnitIds.sort((a, b) => a - b)[0];
+    switch (event.kind) {
+      case "relation-created":
+      case "relation-broken":
+        return { kind: event.kind, relationId: event.relation.id };
+      case "relation-joined": {
+        const r = state.getRelation(event.relation.id) ?? event.relation;
+        const id = event.remoteUnit ?? firstRemote(r);
+        if (id === undefined)
+          throw new TypeError(
+            `relation-joined needs a remote unit, and ${r.endpoint}:${r.id} has none`,
+          );
+        return { kind: event.kind, relationId: r.id, remoteUnit: remoteName(r, id) };
+      }
+      case "relation-changed": {
+        const r = state.getRelation(event.relation.id) ?? event.relation;
+        const id = event.remoteUnit === undefined ? firstRemote(r) : event.remoteUnit;
+        return {
+          kind: event.kind,
+          relationId: r.id,
+          remoteUnit: id === null || id === undefined ? null : remoteName(r, id),
+        };
+      }
+      case "relation-departed": {
+        const r = state.getRelation(event.relation.id) ?? event.relation;
+        const id = event.remoteUnit ?? firstRemote(r);
+        if (id === undefined)
+          throw new TypeError(
+            `relation-departed needs a remote unit, and ${r.endpoint}:${r.id} has none`,
+          );
+        const remoteUnit = remoteName(r, id);
+        const d = event.departingUnit;
+        const departingUnit =
+          d === undefined ? remoteUnit : typeof d === "number" ? remoteName(r, d) : d;
+        return { kind: event.kind, relationId: r.id, remoteUnit, departingUnit };
+      }
+      case "action":
+        return { kind: "action", name: event.name, params: event.params, id: event.id };
+      default:
+        return { kind: event.kind };
+    }
+  }
+
+  private environment(state: State, hook: Hook): HookEnvironment {
+    const appName = this.appName;
+    const unitName = this.unitName;
+    const spec = this.spec;
+    const brokenId = hook.kind === "relation-broken" ? hook.relationId : null;
+    const departed = hook.kind === "relation-departed" ? hook.remoteUnit : null;
+    const interfaceOf = (r: AnyRelation) =>
+      r.interface ??
+      spec.meta.provides[r.endpoint]?.interface ??
+      spec.meta.requires[r.endpoint]?.interface ??
+      spec.meta.peers[r.endpoint]?.interface ??
+      "";
+    const envRelations = new Map<number, EnvRelation>();
+    const envRelation = (r: AnyRelation): EnvRelation => {
+      let cached = envRelations.get(r.id);
+      if (cached) return cached;
+      const remoteApp = remoteAppOf(r, appName);
+      const data = unitsDataOf(r);
+      const ids = Object.keys(data)
+        .map(Number)
+        .sort((a, b) => a - b);
+      const remoteUnits = ids.map((id) => `${remoteApp}/${id}`).filter((u) => u !== departed);
+      const byName = new Map(ids.map((id) => [`${remoteApp}/${id}`, data[id] ?? {}]));
+      cached = {
+        id: r.id,
+        endpoint: r.endpoint,
+        interfaceName: interfaceOf(r),
+        kind: r.kind,
+        remoteApp,
+        remoteUnits,
+        readBag(owner: string): Databag {
+          if (owner === unitName) return r.localUnitData;
+          if (owner === appName) return r.localAppData;
+          if (r.kind !== "peer" && owner === remoteApp) return r.remoteAppData;
+          return byName.get(owner) ?? {};
+        },
+      };
+      envRelations.set(r.id, cached);
+      return cached;
+    };
+    return {
+      spec,
+      unitName,
+      appName,
+      isLeader: state.leader,
+      config: configWithDefaults(spec.config, state.config),
+      modelName: state.model.name,
+      modelUuid: state.model.uuid,
+      plannedUnits: state.plannedUnits,
+      unitStatus: state.unitStatus,
+      appStatus: state.appStatus,
+      workloadVersion: state.workloadVersion,
+      hookSeed: mixSeed(this.options.seed ?? 0, this.runs),
+      relationIds: (endpoint) =>
+        state.relations
+          .filter((r) => r.endpoint === endpoint && r.id !== brokenId)
+          .map((r) => r.id),
+      relation: (id) => {
+        const r = state.getRelation(id);
+        return r ? envRelation(r) : undefined;
+      },
+      storedStates: state.storedStates,
+      deferred: state.deferred,
+      credentialGet: () => {
+        if (!state.trusted || !state.credential) {
+          throw new PermissionDeniedError(
+            "permission denied: the application is not trusted (juju trust)",
+          );
+        }
+        return state.credential;
+      },
+      external: this.options.external ?? {},
+    };
+  }
+
+  private outputState(state: State, result: HookResult): State {
+    const writes = new Map<number, { app?: Databag; unit?: Databag }>();
+    for (const w of result.bagWrites) {
+      const entry = writes.get(w.relationId) ?? {};
+      if (w.owner === this.unitName) entry.unit = w.data;
+      else if (w.owner === this.appName) entry.app = w.data;
+      else throw new Error(`hook wrote ${w.owner}'s bag, which is not this unit's own`);
+      writes.set(w.relationId, entry);
+    }
+    const relations = state.relations.map((r) => {
+      const w = writes.get(r.id);
+      if (!w) return r;
+      const patch = {
+        ...(w.app ? { localAppData: w.app } : {}),
+        ...(w.unit ? { localUnitData: w.unit } : {}),
+      };
+      if (r.kind === "regular") return r.with(patch);
+      if (r.kind === "peer") return r.with(patch);
+      return r.with(patch);
+    });
+    return state.with({
+      relations,
+      unitStatus: result.unitStatus,
+      appStatus: result.appStatus,
+      workloadVersion: result.workloadVersion,
+      storedStates: result.storedStates.map(
+        (s) => new StoredState({ ...s, content: { ...s.content } }),
+      ),
+      deferred: result.deferred.map(
+        (d) => new DeferredEvent({ ...d, snapshot: { ...d.snapshot } }),
+      ),
+    });
+  }
+}
+
+function history(initial: Status, changes: readonly Status[]): Status[] {
+  const out: Status[] = [];
+  let current = initial;
+  for (const s of changes) {
+    out.push(current);
+    current = s;
+  }
+  return out;
+}

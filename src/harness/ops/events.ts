@@ -1,0 +1,213 @@
+import type { JsonObject } from "../../model/json.js";
+import { ModelError } from "./errors.js";
+import {
+  BoundEvent,
+  DeferredRelationGoneError,
+  EventBase,
+  type FrameworkObject,
+  ObjectEvents,
+} from "./framework.js";
+import type { Application, Relation, Unit } from "./model.js";
+
+/** Base of events that come from Juju hooks. */
+export class HookEvent extends EventBase {}
+
+export class InstallEvent extends HookEvent {}
+export class StartEvent extends HookEvent {}
+export class StopEvent extends HookEvent {}
+export class RemoveEvent extends HookEvent {}
+export class UpdateStatusEvent extends HookEvent {}
+export class ConfigChangedEvent extends HookEvent {}
+export class UpgradeCharmEvent extends HookEvent {}
+export class LeaderElectedEvent extends HookEvent {}
+export class LeaderSettingsChangedEvent extends HookEvent {}
+
+function str(s: Readonly<JsonObject>, key: string): string | null {
+  const v = s[key];
+  return typeof v === "string" ? v : null;
+}
+
+/** Base of relation hook events: the relation, the remote app and (if any) the remote unit. */
+export class RelationEvent extends HookEvent {
+  relation: Relation;
+  app: Application | null;
+  unit: Unit | null;
+  constructor(
+    handle: EventBase["handle"],
+    relation: Relation,
+    app: Application | null,
+    unit: Unit | null,
+  ) {
+    super(handle);
+    this.relation = relation;
+    this.app = app;
+    this.unit = unit;
+  }
+
+  override snapshot(): JsonObject {
+    return {
+      relation_name: this.relation.name,
+      relation_id: this.relation.id,
+      app_name: this.app?.name ?? null,
+      unit_name: this.unit?.name ?? null,
+    };
+  }
+
+  override restore(snapshot: Readonly<JsonObject>): void {
+    const model = this.framework.model;
+    const name = str(snapshot, "relation_name");
+    const id = snapshot.relation_id;
+    if (name === null || typeof id !== "number")
+      throw new ModelError("relation event snapshot lacks relation");
+    const relation = model.getRelation(name, id);
+    if (!relation || model.env.relation(id) === undefined) {
+      throw new DeferredRelationGoneError(`relation ${name}:${id} no longer exists`);
+    }
+    this.relation = relation;
+    const app = str(snapshot, "app_name");
+    const unit = str(snapshot, "unit_name");
+    this.app = app === null ? null : model.getApp(app);
+    this.unit = unit === null ? null : model.getUnit(unit);
+  }
+}
+
+export class RelationCreatedEvent extends RelationEvent {}
+export class RelationJoinedEvent extends RelationEvent {}
+export class RelationChangedEvent extends RelationEvent {}
+export class RelationBrokenEvent extends RelationEvent {}
+export class RelationDepartedEvent extends RelationEvent {
+  departingUnit: Unit | null;
+  constructor(
+    handle: EventBase["handle"],
+    relation: Relation,
+    app: Application | null,
+    unit: Unit | null,
+    departingUnit: Unit | null,
+  ) {
+    super(handle, relation, app, unit);
+    this.departingUnit = departingUnit;
+  }
+  override snapshot(): JsonObject {
+    return { ...super.snapshot(), departing_unit_name: this.departingUnit?.name ?? null };
+  }
+  override restore(snapshot: Readonly<JsonObject>): void {
+    super.restore(snapshot);
+    const d = str(snapshot, "departing_unit_name");
+    this.departingUnit = d === null ? null : this.framework.model.getUnit(d);
+  }
+}
+
+/** The outcome an action handler builds. */
+export interface ActionState {
+  results: Record<string, unknown>;
+  logs: string[];
+  failure: string | null;
+}
+
+/** An action invocation (`juju run unit/0 name key=value`). */
+export class ActionEvent extends HookEvent {
+  params: Readonly<Record<string, unknown>>;
+  id: string;
+  private readonly state: ActionState;
+  constructor(
+    handle: EventBase["handle"],
+    params: Readonly<Record<string, unknown>>,
+    id: string,
+    state: ActionState,
+  ) {
+    super(handle);
+    this.params = params;
+    this.id = id;
+    this.state = state;
+  }
+  /** Adds results; keys are merged. */
+  setResults(results: Readonly<Record<string, unknown>>): void {
+    Object.assign(this.state.results, results);
+  }
+  /** Marks the action failed with a message. */
+  fail(message = ""): void {
+    this.state.failure = message;
+  }
+  /** Sends a progress message to the user running the action. */
+  log(message: string): void {
+    this.state.logs.push(message);
+  }
+  override defer(): void {
+    throw new ModelError("actions cannot be deferred");
+  }
+}
+
+/** The five relation events of one endpoint. */
+export interface RelationEvents {
+  readonly created: BoundEvent<RelationCreatedEvent, [Relation, Application | null, Unit | null]>;
+  readonly joined: BoundEvent<RelationJoinedEvent, [Relation, Application | null, Unit | null]>;
+  readonly changed: BoundEvent<RelationChangedEvent, [Relation, Application | null, Unit | null]>;
+  readonly departed: BoundEvent<
+    RelationDepartedEvent,
+    [Relation, Application | null, Unit | null, Unit | null]
+  >;
+  readonly broken: BoundEvent<RelationBrokenEvent, [Relation, Application | null, Unit | null]>;
+}
+
+const snake = (name: string) => name.replace(/-/g, "_");
+
+/** `charm.on`: every Juju hook event, plus per-endpoint relation events and actions. */
+export class CharmEvents extends ObjectEvents {
+  readonly install = this.define("install", InstallEvent);
+  readonly start = this.define("start", StartEvent);
+  readonly stop = this.define("stop", StopEvent);
+  readonly remove = this.define("remove", RemoveEvent);
+  readonly updateStatus = this.define("update_status", UpdateStatusEvent);
+  readonly configChanged = this.define("config_changed", ConfigChangedEvent);
+  readonly upgradeCharm = this.define("upgrade_charm", UpgradeCharmEvent);
+  readonly leaderElected = this.define("leader_elected", LeaderElectedEvent);
+  readonly leaderSettingsChanged = this.define(
+    "leader_settings_changed",
+    LeaderSettingsChangedEvent,
+  );
+  private readonly relationEvents = new Map<string, RelationEvents>();
+  private readonly actionEvents = new Map<
+    string,
+    BoundEvent<ActionEvent, [Readonly<Record<string, unknown>>, string, ActionState]>
+  >();
+
+  constructor(parent: FrameworkObject) {
+    super(parent);
+  }
+
+  /** The relation events of an endpoint declared in metadata, e.g. `this.on.relation("certificates").changed`. */
+  relation(endpoint: string): RelationEvents {
+    let events = this.relationEvents.get(endpoint);
+    if (events) return events;
+    const meta = this.framework.env.spec.meta;
+    if (!(endpoint in meta.provides || endpoint in meta.requires || endpoint in meta.peers)) {
+      throw new ModelError(`charm metadata has no endpoint "${endpoint}"`);
+    }
+    const p = snake(endpoint);
+    events = {
+      created: this.define(`${p}_relation_created`, RelationCreatedEvent),
+      joined: this.define(`${p}_relation_joined`, RelationJoinedEvent),
+      changed: this.define(`${p}_relation_changed`, RelationChangedEvent),
+      departed: this.define(`${p}_relation_departed`, RelationDepartedEvent),
+      broken: this.define(`${p}_relation_broken`, RelationBrokenEvent),
+    };
+    this.relationEvents.set(endpoint, events);
+    return events;
+  }
+
+  /** The event of an action declared in the actions metadata. */
+  action(
+    name: string,
+  ): BoundEvent<ActionEvent, [Readonly<Record<string, unknown>>, string, ActionState]> {
+    let event = this.actionEvents.get(name);
+    if (event) return event;
+    if (!(name in this.framework.env.spec.actions)) {
+      throw new ModelError(`actions metadata has no action "${name}"`);
+    }
+    event = this.define(`${snake(name)}_action`, ActionEvent);
+    this.actionEvents.set(name, event);
+    return event;
+  }
+}
+
+export { BoundEvent };

@@ -1,0 +1,330 @@
+import { isJsonValue, type JsonObject } from "../../model/json.js";
+import type {
+  DeferredRecord,
+  EmittedEventRecord,
+  Hook,
+  HookEnvironment,
+  JujuLogLine,
+  LogLevel,
+  StoredStateRecord,
+} from "../hook.js";
+import { Model } from "./model.js";
+
+/** A path-like name for framework objects and events, as in Python ops (`Charm/on/install[3]`). */
+export class Handle {
+  readonly path: string;
+  constructor(
+    readonly parent: Handle | null,
+    readonly kind: string,
+    readonly key: string | null,
+  ) {
+    const own = key === null ? kind : `${kind}[${key}]`;
+    this.path = parent ? `${parent.path}/${own}` : own;
+  }
+}
+
+/** Base of every event. Subclasses carrying data override `snapshot`/`restore` so they can be deferred. */
+export class EventBase {
+  /** Set by the framework when the event is emitted or restored. */
+  framework!: Framework;
+  deferred = false;
+  constructor(readonly handle: Handle) {}
+  /** Ask the framework to re-emit this event, to this observer, before the next event. */
+  defer(): void {
+    this.deferred = true;
+  }
+  snapshot(): JsonObject {
+    return {};
+  }
+  restore(_snapshot: Readonly<JsonObject>): void {}
+}
+
+/** A constructor of an event type with its payload arguments. */
+export type EventType<E extends EventBase, A extends unknown[]> = {
+  new (handle: Handle, ...args: A): E;
+  prototype: E;
+};
+
+/** Any object attached to the framework (Python ops: `Object`). */
+export class FrameworkObject {
+  readonly framework: Framework;
+  readonly handle: Handle;
+  constructor(parent: FrameworkObject | Framework, key: string | null) {
+    const kind = new.target.name;
+    if (parent instanceof Framework) {
+      this.framework = parent;
+      this.handle = new Handle(null, kind, key);
+    } else {
+      this.framework = parent.framework;
+      this.handle = new Handle(parent.handle, kind, key);
+    }
+  }
+}
+
+/** An event source bound to its emitter (Python ops: `BoundEvent`). */
+export class BoundEvent<E extends EventBase, A extends unknown[]> {
+  /** `Emitter/on/kind`, the prefix of every emitted event's handle path. */
+  readonly path: string;
+  constructor(
+    readonly emitter: ObjectEvents,
+    readonly kind: string,
+    readonly eventType: EventType<E, A>,
+  ) {
+    this.path = `${emitter.handle.path}/${kind}`;
+  }
+
+  /** Emits a new event of this kind to its observers, now. */
+  emit(...args: A): void {
+    const fw = this.emitter.framework;
+    const event = new this.eventType(
+      new Handle(this.emitter.handle, this.kind, fw.nextEventKey()),
+      ...args,
+    );
+    fw.emitEvent(this, event, false);
+  }
+}
+
+/** A set of event sources on an object (`charm.on`, `library.on`). */
+export class ObjectEvents {
+  readonly framework: Framework;
+  readonly handle: Handle;
+  constructor(parent: FrameworkObject) {
+    this.framework = parent.framework;
+    this.handle = new Handle(parent.handle, "on", null);
+  }
+
+  /** Declares an event source; `kind` is its snake_case ops name. */
+  protected define<E extends EventBase, A extends unknown[]>(
+    kind: string,
+    eventType: EventType<E, A>,
+  ): BoundEvent<E, A> {
+    const bound = new BoundEvent(this, kind, eventType);
+    this.framework.registerEvent(bound);
+    return bound;
+  }
+}
+
+type Handler = (event: EventBase) => void;
+
+/** What the framework needs to know of an event source, whatever its payload. */
+interface EventSourceRef {
+  readonly path: string;
+  readonly kind: string;
+  readonly emitter: ObjectEvents;
+  readonly eventType: { prototype: EventBase };
+}
+interface Observer {
+  readonly key: string;
+  readonly handler: Handler;
+}
+
+/** A logger that records `juju-log` lines. */
+export class JujuLogger {
+  constructor(
+    private readonly sink: JujuLogLine[],
+    readonly name = "",
+  ) {}
+  log(level: LogLevel, message: string): void {
+    this.sink.push({ level, message });
+  }
+  debug(message: string): void {
+    this.log("DEBUG", message);
+  }
+  info(message: string): void {
+    this.log("INFO", message);
+  }
+  warning(message: string): void {
+    this.log("WARNING", message);
+  }
+  error(message: string): void {
+    this.log("ERROR", message);
+  }
+  critical(message: string): void {
+    this.log("CRITICAL", message);
+  }
+}
+
+interface StoredObject {
+  readonly ownerPath: string;
+  readonly name: string;
+  readonly content: Record<string, unknown>;
+}
+
+/** Drops a deferred event whose relation is gone, or fails the hook. */
+export type DeferredRelationGonePolicy = "drop" | "error";
+
+export class DeferredRelationGoneError extends Error {
+  override name = "DeferredRelationGoneError";
+}
+
+/**
+ * The per-dispatch framework: observers, emission, deferral, stored state and logging. One is
+ * created for every hook, like `ops.main` does for every process.
+ */
+export class Framework {
+  readonly model: Model;
+  readonly logs: JujuLogLine[] = [];
+  readonly logger: JujuLogger;
+  /** Every event that reached observers, in order. */
+  readonly emitted: EmittedEventRecord[] = [];
+  readonly emittedEvents: EventBase[] = [];
+  private readonly observers = new Map<string, Observer[]>();
+  private readonly events = new Map<string, EventSourceRef>();
+  private readonly stored = new Map<string, StoredObject>();
+  private notices: DeferredRecord[] = [];
+  private eventKey: number;
+
+  constructor(
+    readonly env: HookEnvironment,
+    readonly hook: Hook,
+    readonly deferredRelationGone: DeferredRelationGonePolicy = "drop",
+  ) {
+    this.logger = new JujuLogger(this.logs);
+    this.model = new Model(this, env, {
+      ...(hook.kind === "relation-broken" ? { brokenRelationId: hook.relationId } : {}),
+      ...(hook.kind === "relation-departed" ? { departingUnit: hook.departingUnit } : {}),
+    });
+    let maxKey = 0;
+    for (const d of env.deferred) {
+      const m = /\[(\d+)\]$/.exec(d.handlePath);
+      if (m) maxKey = Math.max(maxKey, Number(m[1]));
+    }
+    this.eventKey = maxKey;
+  }
+
+  /** A named logger writing to `juju-log`. */
+  getLogger(name: string): JujuLogger {
+    return new JujuLogger(this.logs, name);
+  }
+
+  nextEventKey(): string {
+    this.eventKey += 1;
+    return String(this.eventKey);
+  }
+
+  registerEvent(bound: EventSourceRef): void {
+    this.events.set(bound.path, bound);
+  }
+
+  /** Calls `handler` each time `event` is emitted, in registration order. */
+  observe<E extends EventBase, A extends unknown[]>(
+    event: BoundEvent<E, A>,
+    handler: (event: E) => void,
+  ): void {
+    let list = this.observers.get(event.path);
+    if (!list) {
+      list = [];
+      this.observers.set(event.path, list);
+    }
+    list.push({ key: `${event.path}#${list.length}`, handler: handler as Handler });
+  }
+
+  /**
+   * Persistent per-unit state for `owner` under `name`: a plain object preloaded with what was
+   * saved by earlier hooks (defaults fill missing keys). Saved when the hook completes; values
+   * must be JSON.
+   */
+  storedState<T extends Record<string, unknown>>(
+    owner: FrameworkObject,
+    name: string,
+    defaults: T,
+  ): T {
+    const id = `${owner.handle.path}\u0000${name}`;
+    const existing = this.stored.get(id);
+    if (existing) return existing.content as T;
+    const saved = this.env.storedStates.find(
+      (s) => s.ownerPath === owner.handle.path && s.name === name,
+    );
+    const content = {
+      ...structuredClone(defaults),
+      ...(saved ? structuredClone(saved.content) : {}),
+    } as T;
+    this.stored.set(id, { ownerPath: owner.handle.path, name, content });
+    return content;
+  }
+
+  /** Delivers `event` to the observers of `bound`; records deferrals. */
+  emitEvent(bound: EventSourceRef, event: EventBase, reemitted: boolean): void {
+    event.framework = this;
+    const observers = this.observers.get(bound.path);
+    const snapshot = event.snapshot();
+    this.emitted.push({ kind: bound.kind, handlePath: event.handle.path, reemitted, snapshot });
+    this.emittedEvents.push(event);
+    if (!observers) return;
+    for (const observer of observers) {
+      event.deferred = false;
+      observer.handler(event);
+      if (event.deferred) {
+        this.notices.push({
+          handlePath: event.handle.path,
+          owner: bound.emitter.handle.path,
+          observer: observer.key,
+          snapshot,
+        });
+      }
+    }
+  }
+
+  /** Re-emits every event deferred by earlier hooks, oldest first (ops: `framework.reemit()`). */
+  reemit(): void {
+    for (const notice of this.env.deferred) {
+      const eventPath = notice.handlePath.replace(/\[\d+\]$/, "");
+      const bound = this.events.get(eventPath);
+      const observer = this.observers.get(eventPath)?.find((o) => o.key === notice.observer);
+      if (!bound || !observer) {
+        this.logger.debug(`dropping deferred ${notice.handlePath}: nothing observes it any more`);
+        continue;
+      }
+      const event = Object.create(bound.eventType.prototype) as EventBase;
+      const key = /\[(\d+)\]$/.exec(notice.handlePath)?.[1] ?? null;
+      Object.assign(event, {
+        handle: new Handle(bound.emitter.handle, bound.kind, key),
+        framework: this,
+        deferred: false,
+      });
+      try {
+        event.restore(notice.snapshot);
+      } catch (e) {
+        if (e instanceof DeferredRelationGoneError && this.deferredRelationGone === "drop") {
+          this.logger.debug(`dropping deferred ${notice.handlePath}: ${e.message}`);
+          continue;
+        }
+        throw e;
+      }
+      this.emitted.push({
+        kind: bound.kind,
+        handlePath: notice.handlePath,
+        reemitted: true,
+        snapshot: notice.snapshot,
+      });
+      this.emittedEvents.push(event);
+      observer.handler(event);
+      if (event.deferred) this.notices.push({ ...notice });
+    }
+  }
+
+  /** Deferred notices to keep after this dispatch: re-deferred ones first, then new ones. */
+  deferredNotices(): DeferredRecord[] {
+    return this.notices;
+  }
+
+  /** Stored state to persist: what this dispatch touched, plus untouched earlier entries. */
+  storedStates(): StoredStateRecord[] {
+    const fresh = new Map<string, StoredStateRecord>();
+    for (const [id, s] of this.stored) {
+      if (!isJsonValue(s.content)) {
+        throw new TypeError(`stored state ${s.ownerPath}.${s.name} holds a value that is not JSON`);
+      }
+      const content = structuredClone(s.content) as JsonObject;
+      fresh.set(id, { ownerPath: s.ownerPath, name: s.name, content });
+    }
+    const out: StoredStateRecord[] = [];
+    for (const s of this.env.storedStates) {
+      const id = `${s.ownerPath}\u0000${s.name}`;
+      out.push(fresh.get(id) ?? s);
+      fresh.delete(id);
+    }
+    out.push(...fresh.values());
+    return out;
+  }
+}

@@ -1,0 +1,233 @@
+import type { ContextEvent } from "./event.js";
+import { type CharmSpec, configValueMatches, findEndpoint } from "./metadata.js";
+import type { AnyRelation, State } from "./state.js";
+
+/** A State/event pair that Juju could never produce; `problems` says what to change. */
+export class InconsistentScenarioError extends Error {
+  override name = "InconsistentScenarioError";
+  constructor(readonly problems: readonly string[]) {
+    super(`inconsistent scenario:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+export interface ConsistencyInput {
+  readonly spec: CharmSpec;
+  readonly state: State;
+  readonly event: ContextEvent;
+  readonly unitId: number;
+  readonly appName: string;
+}
+
+type Rule = (input: ConsistencyInput) => string[];
+
+const relationLabel = (r: AnyRelation) => `relation ${r.endpoint}:${r.id}`;
+
+/** Each relation's endpoint is declared in metadata, with the same interface. */
+export function checkRelationEndpoints({ spec, state }: ConsistencyInput): string[] {
+  const out: string[] = [];
+  for (const r of state.relations) {
+    const found = findEndpoint(spec.meta, r.endpoint);
+    if (!found) {
+      const declared = [
+        ...Object.keys(spec.meta.provides),
+        ...Object.keys(spec.meta.requires),
+        ...Object.keys(spec.meta.peers),
+      ];
+      out.push(
+        `${relationLabel(r)}: endpoint "${r.endpoint}" is not in metadata (declared: ${declared.join(", ") || "none"}); fix the endpoint name or add it to metadata`,
+      );
+    } else if (r.interface !== undefined && r.interface !== found.spec.interface) {
+      out.push(
+        `${relationLabel(r)}: interface "${r.interface}" differs from metadata's "${found.spec.interface}"; use "${found.spec.interface}"`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Peer endpoints get PeerRelation, others Relation (or SubordinateRelation on container scope). */
+export function checkRelationKinds({ spec, state }: ConsistencyInput): string[] {
+  const out: string[] = [];
+  for (const r of state.relations) {
+    const found = findEndpoint(spec.meta, r.endpoint);
+    if (!found) continue;
+    if (found.role === "peers" && r.kind !== "peer") {
+      out.push(`${relationLabel(r)}: "${r.endpoint}" is a peer endpoint; use PeerRelation`);
+    } else if (found.role !== "peers" && r.kind === "peer") {
+      out.push(
+        `${relationLabel(r)}: "${r.endpoint}" is a ${found.role} endpoint, not a peer one; use Relation`,
+      );
+    } else if (r.kind === "subordinate" && found.spec.scope !== "container") {
+      out.push(
+        `${relationLabel(r)}: SubordinateRelation needs an endpoint with scope: container; use Relation or set the scope`,
+      );
+    } else if (r.kind === "regular" && found.spec.scope === "container") {
+      out.push(
+        `${relationLabel(r)}: "${r.endpoint}" has scope: container; use SubordinateRelation`,
+      );
+    }
+  }
+  return out;
+}
+
+/** No two relations share an id. */
+export function checkDuplicateRelationIds({ state }: ConsistencyInput): string[] {
+  const seen = new Map<number, AnyRelation>();
+  const out: string[] = [];
+  for (const r of state.relations) {
+    const prior = seen.get(r.id);
+    if (prior) {
+      out.push(
+        `relations ${prior.endpoint} and ${r.endpoint} share id ${r.id}; give each relation its own id`,
+      );
+    }
+    seen.set(r.id, r);
+  }
+  return out;
+}
+
+/** An endpoint with a `limit` has at most that many relations. */
+export function checkRelationLimits({ spec, state }: ConsistencyInput): string[] {
+  const out: string[] = [];
+  const counts = new Map<string, number>();
+  for (const r of state.relations) counts.set(r.endpoint, (counts.get(r.endpoint) ?? 0) + 1);
+  for (const [endpoint, count] of counts) {
+    const limit = findEndpoint(spec.meta, endpoint)?.spec.limit;
+    if (limit !== undefined && count > limit) {
+      out.push(
+        `endpoint "${endpoint}" has limit ${limit} but the state holds ${count} relations on it; remove ${count - limit}`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Peer relations do not list the local unit among the peers. */
+export function checkPeerUnits({ state, unitId }: ConsistencyInput): string[] {
+  return state.relations
+    .filter((r) => r.kind === "peer" && r.remoteUnitIds.includes(unitId))
+    .map(
+      (r) =>
+        `${relationLabel(r)}: peersData lists unit ${unitId}, which is the unit under test; remove it`,
+    );
+}
+
+/** Config keys are declared and of the declared type. */
+export function checkConfig({ spec, state }: ConsistencyInput): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(state.config)) {
+    const opt = spec.config.options[key];
+    if (!opt) {
+      out.push(`config key "${key}" is not declared in config metadata; remove it or declare it`);
+    } else if (!configValueMatches(opt.type, value)) {
+      out.push(`config key "${key}" is declared as ${opt.type} but has ${JSON.stringify(value)}`);
+    }
+  }
+  return out;
+}
+
+const actionTypeChecks: Record<string, (v: unknown) => boolean> = {
+  string: (v) => typeof v === "string",
+  integer: (v) => typeof v === "number" && Number.isInteger(v),
+  number: (v) => typeof v === "number",
+  boolean: (v) => typeof v === "boolean",
+  array: (v) => Array.isArray(v),
+  object: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+};
+
+/** An action event names a declared action, with its required params and of the right types. */
+export function checkAction({ spec, event }: ConsistencyInput): string[] {
+  if (event.kind !== "action") return [];
+  const action = spec.actions[event.name];
+  if (!action) {
+    return [
+      `action "${event.name}" is not declared (declared: ${Object.keys(spec.actions).join(", ") || "none"})`,
+    ];
+  }
+  const out: string[] = [];
+  for (const req of action.required) {
+    if (!(req in event.params) && action.params[req]?.default === undefined) {
+      out.push(`action "${event.name}" requires param "${req}"; pass it in params`);
+    }
+  }
+  for (const [key, value] of Object.entries(event.params)) {
+    const p = action.params[key];
+    if (!p) {
+      if (action.additionalProperties === false) {
+        out.push(`action "${event.name}" has no param "${key}"; remove it`);
+      }
+      continue;
+    }
+    if (p.type && !actionTypeChecks[p.type]?.(value)) {
+      out.push(
+        `action "${event.name}" param "${key}" must be ${p.type}, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  return out;
+}
+
+/** leader-elected only runs on the leader. */
+export function checkLeadership({ state, event }: ConsistencyInput): string[] {
+  return event.kind === "leader-elected" && !state.leader
+    ? ["leader-elected runs only on the leader; set leader: true in the State"]
+    : [];
+}
+
+/** A relation event's relation is in the State, and its remote/departing units are in the relation. */
+export function checkEventRelation({ state, event, appName, unitId }: ConsistencyInput): string[] {
+  if (!("relation" in event)) return [];
+  const r = event.relation;
+  const inState = state.getRelation(r.id);
+  if (!inState) {
+    return [`the event's ${relationLabel(r)} is not in the State; add it to State.relations`];
+  }
+  if (inState.endpoint !== r.endpoint) {
+    return [`the event's ${relationLabel(r)} has the id of ${relationLabel(inState)} in the State`];
+  }
+  const out: string[] = [];
+  const ids = inState.remoteUnitIds;
+  const check = (what: string, unit: number | string | null | undefined) => {
+    if (unit === null || unit === undefined) return;
+    if (typeof unit === "string") {
+      const own = `${appName}/${unitId}`;
+      const remoteApp = inState.kind === "peer" ? appName : inState.remoteAppName;
+      const m = /^(.+)\/(\d+)$/.exec(unit);
+      if (unit === own) return;
+      if (m && m[1] === remoteApp && ids.includes(Number(m[2]))) return;
+      out.push(`${what} "${unit}" is neither this unit nor a unit of ${relationLabel(inState)}`);
+      return;
+    }
+    if (!ids.includes(unit)) {
+      out.push(
+        `${what} ${unit} is not a remote unit of ${relationLabel(inState)} (remote units: ${ids.join(", ") || "none"}); add it to the relation's remote units data`,
+      );
+    }
+  };
+  if (event.kind === "relation-joined" || event.kind === "relation-changed")
+    check("remote unit", event.remoteUnit);
+  if (event.kind === "relation-departed") {
+    check("remote unit", event.remoteUnit);
+    check("departing unit", event.departingUnit);
+  }
+  return out;
+}
+
+/** Every rule, in the order they are reported. */
+export const consistencyRules: readonly Rule[] = [
+  checkRelationEndpoints,
+  checkRelationKinds,
+  checkDuplicateRelationIds,
+  checkRelationLimits,
+  checkPeerUnits,
+  checkConfig,
+  checkAction,
+  checkLeadership,
+  checkEventRelation,
+];
+
+/** Runs every rule; throws InconsistentScenarioError listing every problem found. */
+export function checkConsistency(input: ConsistencyInput): void {
+  const problems = consistencyRules.flatMap((rule) => rule(input));
+  if (problems.length > 0) throw new InconsistentScenarioError(problems);
+}

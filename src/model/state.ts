@@ -1,0 +1,398 @@
+import { z } from "zod";
+import { parseWith } from "./errors.js";
+import { deepFreeze, type JsonObject } from "./json.js";
+import type { ConfigValue } from "./metadata.js";
+import { Status, UnknownStatus } from "./status.js";
+
+/** A Juju databag: string keys to string values. */
+export type Databag = Readonly<Record<string, string>>;
+
+const databagSchema = z.record(
+  z.string(),
+  z.string({ error: (i) => `databag values must be strings, got ${typeof i.input}` }),
+);
+const unitsDataSchema = z.record(
+  z.string().regex(/^\d+$/, "remote unit ids are whole numbers"),
+  databagSchema,
+);
+const jsonObjectSchema = z.record(z.string(), z.json());
+
+let relationIdCounter = 0;
+/**
+ * The next free relation id. Ids are handed out in construction order, so a test that builds
+ * the same relations in the same order gets the same ids.
+ */
+export function nextRelationId(): number {
+  relationIdCounter += 1;
+  return relationIdCounter;
+}
+function claimRelationId(id: number | undefined): number {
+  if (id === undefined) return nextRelationId();
+  if (id > relationIdCounter) relationIdCounter = id;
+  return id;
+}
+
+const relationCommon = {
+  endpoint: z.string().min(1),
+  interface: z.string().min(1).optional(),
+  id: z.number().int().nonnegative().optional(),
+  localAppData: databagSchema.default({}),
+  localUnitData: databagSchema.default({}),
+};
+
+const relationSchema = z.strictObject({
+  ...relationCommon,
+  remoteAppName: z.string().min(1).default("remote"),
+  limit: z.number().int().positive().default(1),
+  remoteAppData: databagSchema.default({}),
+  remoteUnitsData: unitsDataSchema.default({ 0: {} }),
+});
+export type RelationInit = z.input<typeof relationSchema>;
+
+const peerRelationSchema = z.strictObject({
+  ...relationCommon,
+  peersData: unitsDataSchema.default({}),
+});
+export type PeerRelationInit = z.input<typeof peerRelationSchema>;
+
+const subordinateRelationSchema = z.strictObject({
+  ...relationCommon,
+  remoteAppName: z.string().min(1).default("remote"),
+  remoteAppData: databagSchema.default({}),
+  remoteUnitData: databagSchema.default({}),
+  remoteUnitId: z.number().int().nonnegative().default(0),
+});
+export type SubordinateRelationInit = z.input<typeof subordinateRelationSchema>;
+
+function unitsData(
+  data: Record<string, Record<string, string>>,
+): Readonly<Record<number, Databag>> {
+  const out: Record<number, Databag> = {};
+  for (const [id, bag] of Object.entries(data)) out[Number(id)] = bag;
+  return deepFreeze(out);
+}
+
+/** A regular (provides/requires) relation as seen from the unit under test. */
+export class Relation {
+  readonly kind = "regular" as const;
+  readonly endpoint: string;
+  readonly interface: string | undefined;
+  readonly id: number;
+  readonly remoteAppName: string;
+  readonly limit: number;
+  readonly localAppData: Databag;
+  readonly localUnitData: Databag;
+  readonly remoteAppData: Databag;
+  readonly remoteUnitsData: Readonly<Record<number, Databag>>;
+
+  constructor(init: RelationInit) {
+    const v = parseWith(relationSchema, init, "Relation");
+    this.endpoint = v.endpoint;
+    this.interface = v.interface;
+    this.id = claimRelationId(v.id);
+    this.remoteAppName = v.remoteAppName;
+    this.limit = v.limit;
+    this.localAppData = deepFreeze(v.localAppData);
+    this.localUnitData = deepFreeze(v.localUnitData);
+    this.remoteAppData = deepFreeze(v.remoteAppData);
+    this.remoteUnitsData = unitsData(v.remoteUnitsData);
+    Object.freeze(this);
+  }
+
+  /** A copy with some fields replaced; the id is kept unless given. */
+  with(patch: Partial<RelationInit>): Relation {
+    return new Relation({ ...this.init(), ...patch });
+  }
+
+  get remoteUnitIds(): number[] {
+    return Object.keys(this.remoteUnitsData).map(Number);
+  }
+
+  private init(): RelationInit {
+    return {
+      endpoint: this.endpoint,
+      ...(this.interface !== undefined ? { interface: this.interface } : {}),
+      id: this.id,
+      remoteAppName: this.remoteAppName,
+      limit: this.limit,
+      localAppData: this.localAppData,
+      localUnitData: this.localUnitData,
+      remoteAppData: this.remoteAppData,
+      remoteUnitsData: this.remoteUnitsData,
+    };
+  }
+}
+
+/** A peer relation: the other units are units of this unit's own application. */
+export class PeerRelation {
+  readonly kind = "peer" as const;
+  readonly endpoint: string;
+  readonly interface: string | undefined;
+  readonly id: number;
+  readonly localAppData: Databag;
+  readonly localUnitData: Databag;
+  readonly peersData: Readonly<Record<number, Databag>>;
+
+  constructor(init: PeerRelationInit) {
+    const v = parseWith(peerRelationSchema, init, "PeerRelation");
+    this.endpoint = v.endpoint;
+    this.interface = v.interface;
+    this.id = claimRelationId(v.id);
+    this.localAppData = deepFreeze(v.localAppData);
+    this.localUnitData = deepFreeze(v.localUnitData);
+    this.peersData = unitsData(v.peersData);
+    Object.freeze(this);
+  }
+
+  with(patch: Partial<PeerRelationInit>): PeerRelation {
+    return new PeerRelation({
+      endpoint: this.endpoint,
+      ...(this.interface !== undefined ? { interface: this.interface } : {}),
+      id: this.id,
+      localAppData: this.localAppData,
+      localUnitData: this.localUnitData,
+      peersData: this.peersData,
+      ...patch,
+    });
+  }
+
+  get remoteUnitIds(): number[] {
+    return Object.keys(this.peersData).map(Number);
+  }
+}
+
+/** A relation between a subordinate and its principal: exactly one remote unit. */
+export class SubordinateRelation {
+  readonly kind = "subordinate" as const;
+  readonly endpoint: string;
+  readonly interface: string | undefined;
+  readonly id: number;
+  readonly remoteAppName: string;
+  readonly localAppData: Databag;
+  readonly localUnitData: Databag;
+  readonly remoteAppData: Databag;
+  readonly remoteUnitData: Databag;
+  readonly remoteUnitId: number;
+
+  constructor(init: SubordinateRelationInit) {
+    const v = parseWith(subordinateRelationSchema, init, "SubordinateRelation");
+    this.endpoint = v.endpoint;
+    this.interface = v.interface;
+    this.id = claimRelationId(v.id);
+    this.remoteAppName = v.remoteAppName;
+    this.localAppData = deepFreeze(v.localAppData);
+    this.localUnitData = deepFreeze(v.localUnitData);
+    this.remoteAppData = deepFreeze(v.remoteAppData);
+    this.remoteUnitData = deepFreeze(v.remoteUnitData);
+    this.remoteUnitId = v.remoteUnitId;
+    Object.freeze(this);
+  }
+
+  with(patch: Partial<SubordinateRelationInit>): SubordinateRelation {
+    return new SubordinateRelation({
+      endpoint: this.endpoint,
+      ...(this.interface !== undefined ? { interface: this.interface } : {}),
+      id: this.id,
+      remoteAppName: this.remoteAppName,
+      localAppData: this.localAppData,
+      localUnitData: this.localUnitData,
+      remoteAppData: this.remoteAppData,
+      remoteUnitData: this.remoteUnitData,
+      remoteUnitId: this.remoteUnitId,
+      ...patch,
+    });
+  }
+
+  get remoteUnitIds(): number[] {
+    return [this.remoteUnitId];
+  }
+}
+
+export type AnyRelation = Relation | PeerRelation | SubordinateRelation;
+
+/** Persisted content of one `framework.storedState(owner, name)` object. */
+export class StoredState {
+  readonly ownerPath: string;
+  readonly name: string;
+  readonly content: Readonly<JsonObject>;
+  constructor(init: { ownerPath: string; name: string; content?: JsonObject }) {
+    const v = parseWith(
+      z.strictObject({
+        ownerPath: z.string(),
+        name: z.string().min(1),
+        content: jsonObjectSchema.default({}),
+      }),
+      init,
+      "StoredState",
+    );
+    this.ownerPath = v.ownerPath;
+    this.name = v.name;
+    this.content = deepFreeze(v.content as JsonObject);
+    Object.freeze(this);
+  }
+}
+
+/** An event the charm deferred: it is re-emitted before the next event on that unit. */
+export class DeferredEvent {
+  readonly handlePath: string;
+  readonly owner: string;
+  readonly observer: string;
+  readonly snapshot: Readonly<JsonObject>;
+  constructor(init: {
+    handlePath: string;
+    owner: string;
+    observer: string;
+    snapshot?: JsonObject;
+  }) {
+    const v = parseWith(
+      z.strictObject({
+        handlePath: z
+          .string()
+          .regex(/\/on\/[a-z0-9_]+\[\d+\]$/, "expected a path like Charm/on/install[1]"),
+        owner: z.string(),
+        observer: z.string().min(1),
+        snapshot: jsonObjectSchema.default({}),
+      }),
+      init,
+      "DeferredEvent",
+    );
+    this.handlePath = v.handlePath;
+    this.owner = v.owner;
+    this.observer = v.observer;
+    this.snapshot = deepFreeze(v.snapshot as JsonObject);
+    Object.freeze(this);
+  }
+
+  /** The event kind, e.g. `install` or `certificates_relation_changed`. */
+  get kind(): string {
+    const m = /\/on\/([a-z0-9_]+)\[\d+\]$/.exec(this.handlePath);
+    return m?.[1] ?? "";
+  }
+}
+
+/** A cloud credential as `credential-get` returns it to a trusted application. */
+export interface CloudCredential {
+  readonly type: string;
+  readonly endpoint: string;
+  readonly attrs: Readonly<Record<string, string>>;
+}
+const cloudCredentialSchema = z.strictObject({
+  type: z.string().default("certificate"),
+  endpoint: z.string(),
+  attrs: z.record(z.string(), z.string()).default({}),
+});
+
+const stateSchema = z.strictObject({
+  leader: z.boolean().default(false),
+  config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  relations: z
+    .array(
+      z.union(
+        [z.instanceof(Relation), z.instanceof(PeerRelation), z.instanceof(SubordinateRelation)],
+        {
+          error: "expected a Relation, PeerRelation or SubordinateRelation",
+        },
+      ),
+    )
+    .default([]),
+  unitStatus: z.instanceof(Status, { error: "expected a Status" }).default(new UnknownStatus()),
+  appStatus: z.instanceof(Status, { error: "expected a Status" }).default(new UnknownStatus()),
+  workloadVersion: z.string().default(""),
+  storedStates: z.array(z.instanceof(StoredState)).default([]),
+  deferred: z.array(z.instanceof(DeferredEvent)).default([]),
+  model: z
+    .strictObject({
+      name: z.string().min(1).default("test-model"),
+      uuid: z.string().min(1).default("00000000-0000-4000-8000-000000000000"),
+    })
+    .default({ name: "test-model", uuid: "00000000-0000-4000-8000-000000000000" }),
+  plannedUnits: z.number().int().nonnegative().default(1),
+  trusted: z.boolean().default(false),
+  credential: cloudCredentialSchema.nullable().default(null),
+});
+export type StateInit = Omit<
+  z.input<typeof stateSchema>,
+  "relations" | "storedStates" | "deferred"
+> & {
+  relations?: Iterable<AnyRelation>;
+  storedStates?: Iterable<StoredState>;
+  deferred?: Iterable<DeferredEvent>;
+};
+
+/** Everything Juju would tell one unit, as immutable data (the Scenario-style State). */
+export class State {
+  readonly leader: boolean;
+  readonly config: Readonly<Record<string, ConfigValue>>;
+  readonly relations: readonly AnyRelation[];
+  readonly unitStatus: Status;
+  readonly appStatus: Status;
+  readonly workloadVersion: string;
+  readonly storedStates: readonly StoredState[];
+  readonly deferred: readonly DeferredEvent[];
+  readonly model: Readonly<{ name: string; uuid: string }>;
+  readonly plannedUnits: number;
+  readonly trusted: boolean;
+  readonly credential: CloudCredential | null;
+
+  constructor(init: StateInit = {}) {
+    const v = parseWith(
+      stateSchema,
+      {
+        ...init,
+        ...(init.relations ? { relations: [...init.relations] } : {}),
+        ...(init.storedStates ? { storedStates: [...init.storedStates] } : {}),
+        ...(init.deferred ? { deferred: [...init.deferred] } : {}),
+      },
+      "State",
+    );
+    this.leader = v.leader;
+    this.config = Object.freeze({ ...v.config });
+    this.relations = Object.freeze([...v.relations]);
+    this.unitStatus = v.unitStatus;
+    this.appStatus = v.appStatus;
+    this.workloadVersion = v.workloadVersion;
+    this.storedStates = Object.freeze([...v.storedStates]);
+    this.deferred = Object.freeze([...v.deferred]);
+    this.model = Object.freeze({ ...v.model });
+    this.plannedUnits = v.plannedUnits;
+    this.trusted = v.trusted;
+    this.credential = v.credential ? deepFreeze({ ...v.credential }) : null;
+    Object.freeze(this);
+  }
+
+  /** A copy with some fields replaced. */
+  with(patch: Partial<StateInit>): State {
+    return new State({ ...this.toInit(), ...patch });
+  }
+
+  getRelation(id: number): AnyRelation | undefined {
+    return this.relations.find((r) => r.id === id);
+  }
+
+  getRelations(endpoint: string): AnyRelation[] {
+    return this.relations.filter((r) => r.endpoint === endpoint);
+  }
+
+  getStoredState(name: string, ownerPath?: string): StoredState | undefined {
+    return this.storedStates.find(
+      (s) => s.name === name && (ownerPath === undefined || s.ownerPath === ownerPath),
+    );
+  }
+
+  private toInit(): StateInit {
+    return {
+      leader: this.leader,
+      config: this.config,
+      relations: this.relations,
+      unitStatus: this.unitStatus,
+      appStatus: this.appStatus,
+      workloadVersion: this.workloadVersion,
+      storedStates: this.storedStates,
+      deferred: this.deferred,
+      model: this.model,
+      plannedUnits: this.plannedUnits,
+      trusted: this.trusted,
+      credential: this.credential,
+    };
+  }
+}
