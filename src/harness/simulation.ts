@@ -1,0 +1,632 @@
+import type { Hook } from "../model/hooks.js";
+import type { JsonObject } from "../model/json.js";
+import {
+  JujuModel,
+  type JujuModel as JujuModelType,
+  ModelOperationError,
+  type UnitRecord,
+} from "../model/juju-model.js";
+import {
+  type ActionsMetaInput,
+  type CharmMetaInput,
+  type CharmSpec,
+  type ConfigMetaInput,
+  type ConfigValue,
+  charmSpec,
+  configWithDefaults,
+} from "../model/metadata.js";
+import type { CloudCredential, Databag } from "../model/state.js";
+import type { Status } from "../model/status.js";
+import { UncaughtCharmError } from "./context.js";
+import { actionParamsWithDefaults, dispatch } from "./dispatch.js";
+import type {
+  ActionOutcome,
+  EnvRelation,
+  HookEnvironment,
+  HookResult,
+  JujuLogLine,
+} from "./hook.js";
+import type { CharmBase, CharmClass } from "./ops/charm.js";
+import { PermissionDeniedError } from "./ops/errors.js";
+import { type DeferredRelationGonePolicy, Framework } from "./ops/framework.js";
+import { type Scheduler, SeededScheduler } from "./scheduler.js";
+import { type HookRecord, Trace } from "./trace.js";
+
+/** settle() ran into its hook budget: names the units and hooks that kept running. */
+export class SettleLimitError extends Error {
+  override name = "SettleLimitError";
+  constructor(
+    readonly maxHooks: number,
+    readonly looping: readonly { unit: string; hook: string; count: number }[],
+  ) {
+    super(
+      `settle() ran ${maxHooks} hooks without reaching quiescence; still looping: ${looping
+        .map((l) => `${l.unit} ${l.hook} x${l.count}`)
+        .join(", ")}`,
+    );
+  }
+}
+
+/** What to do when charm code throws in a hook. */
+export type HookErrorPolicy = "error" | "retry" | "skip";
+
+export interface SimulationOptions {
+  /** Seeds the default scheduler and all hook entropy. */
+  readonly seed?: number;
+  /** Replaces the seeded scheduler (e.g. a ListScheduler driven by fast-check). */
+  readonly scheduler?: Scheduler;
+  /**
+   * "error" (default): the unit stays in error until `resolve()`; "retry": the hook is retried
+   * when the unit is next scheduled; "skip": the failed hook counts as done (no data committed).
+   */
+  readonly onHookError?: HookErrorPolicy;
+  readonly deferredRelationGone?: DeferredRelationGonePolicy;
+  /** Simulated external systems charm code reaches with `model.external(name)`. */
+  readonly external?: Readonly<Record<string, unknown>>;
+  /** Record juju-log lines in the trace (default true). */
+  readonly recordLogs?: boolean;
+}
+
+export interface DeployOptions {
+  readonly meta?: CharmMetaInput;
+  readonly actions?: ActionsMetaInput;
+  readonly config?: ConfigMetaInput;
+  readonly spec?: CharmSpec;
+  readonly units?: number;
+  readonly configValues?: Readonly<Record<string, ConfigValue>>;
+  readonly trusted?: boolean;
+}
+
+export interface ActionRun extends ActionOutcome {
+  /** The error charm code threw, if it did (the action then failed and committed nothing). */
+  readonly error: unknown;
+}
+
+function diff(before: Databag, after: Databag): { set: Record<string, string>; del: string[] } {
+  const set: Record<string, string> = {};
+  const del: string[] = [];
+  for (const [k, v] of Object.entries(after)) if (before[k] !== v) set[k] = v;
+  for (const k of Object.keys(before)) if (!(k in after)) del.push(k);
+  return { set, del: del.sort() };
+}
+
+/**
+ * A whole Juju model in memory, running real charm code on every unit. Model operations change
+ * what Juju holds; `step()` runs one hook on one unit chosen by the scheduler; `settle()` runs
+ * until no unit has pending hooks. Every hook, commit, event, log line, status change and
+ * operation is recorded in `trace`.
+ */
+export class Simulation {
+  readonly trace: Trace;
+  readonly model: JujuModelType;
+  private readonly scheduler: Scheduler;
+  private readonly charms = new Map<string, CharmClass>();
+  private readonly leaders = new Map<string, string | null>();
+  private readonly configCache = new Map<
+    string,
+    { version: number; config: Readonly<Record<string, ConfigValue>> }
+  >();
+  private actionCounter = 0;
+
+  constructor(private readonly options: SimulationOptions = {}) {
+    this.scheduler = options.scheduler ?? new SeededScheduler(options.seed ?? 0);
+    this.trace = new Trace(options.seed ?? null);
+    this.model = new JujuModel((n, what) => this.scheduler.choose(n, what));
+  }
+
+  // ---- model operations -------------------------------------------------------------------
+
+  private op(op: string, args: JsonObject): void {
+    this.trace.push({ t: "op", seq: this.trace.nextSeq(), op, args });
+  }
+
+  private recordLeaders(): void {
+    for (const app of this.model.apps.values()) {
+      const leader = app.life === "removed" ? null : app.leader;
+      if ((this.leaders.get(app.name) ?? null) !== leader || !this.leaders.has(app.name)) {
+        if (!this.leaders.has(app.name) && leader === null) {
+          this.leaders.set(app.name, null);
+          continue;
+        }
+        this.leaders.set(app.name, leader);
+        this.trace.push({ t: "leader", seq: this.trace.nextSeq(), app: app.name, unit: leader });
+      }
+    }
+  }
+
+  private operate<T>(op: string, args: JsonObject, fn: () => T): T {
+    const result = fn();
+    this.op(op, args);
+    this.recordLeaders();
+    return result;
+  }
+
+  /** Deploys an application of `charm` with `units` units (default 1); its peer relations come with it. */
+  deploy(name: string, charm: CharmClass, options: DeployOptions = {}): void {
+    const spec =
+      options.spec ??
+      (options.meta
+        ? charmSpec({
+            meta: options.meta,
+            ...(options.actions ? { actions: options.actions } : {}),
+            ...(options.config ? { config: options.config } : {}),
+          })
+        : undefined);
+    if (!spec)
+      throw new ModelOperationError(`deploy ${name}: pass the charm's meta (or a loaded spec)`);
+    const units = options.units ?? 1;
+    this.operate("deploy", { app: name, charm: charm.name, units }, () => {
+      this.model.deploy(name, charm.name, spec, {
+        units,
+        config: options.configValues ?? {},
+        trusted: options.trusted ?? false,
+      });
+      this.charms.set(name, charm);
+    });
+  }
+
+  addUnit(app: string): string {
+    return this.operate("add-unit", { app }, () => this.model.addUnit(app));
+  }
+
+  removeUnit(unit: string): void {
+    this.operate("remove-unit", { unit }, () => this.model.removeUnit(unit));
+  }
+
+  /** Relates two endpoints ("app:endpoint"); returns the relation id. */
+  integrate(a: string, b: string): number {
+    const id = this.model.integrate(a, b);
+    this.op("integrate", { a, b, id });
+    return id;
+  }
+
+  removeRelation(id: number): void {
+    this.operate("remove-relation", { id }, () => this.model.removeRelation(id));
+  }
+
+  /** Moves leadership to `unit` (between hooks). */
+  setLeader(unit: string): void {
+    this.operate("set-leader", { unit }, () => this.model.setLeader(unit));
+  }
+
+  setConfig(app: string, values: Readonly<Record<string, ConfigValue>>): void {
+    this.operate("set-config", { app, values: { ...values } }, () =>
+      this.model.setConfig(app, values),
+    );
+  }
+
+  /** `juju trust app` (or `--remove` with false): lets the app's charm read the cloud credential. */
+  trust(app: string, trusted = true): void {
+    this.operate("trust", { app, trusted }, () => this.model.setTrust(app, trusted));
+  }
+
+  /** The cloud credential trusted applications can read with `credential-get`. */
+  setCloudCredential(credential: CloudCredential | null): void {
+    this.operate("set-credential", { endpoint: credential?.endpoint ?? null }, () => {
+      this.model.credential = credential;
+    });
+  }
+
+  removeApplication(app: string): void {
+    this.operate("remove-application", { app }, () => this.model.removeApplication(app));
+  }
+
+  /** Queues update-status on a unit, or on every unit. */
+  updateStatus(unit?: string): void {
+    this.operate("update-status", { unit: unit ?? null }, () => {
+      const units = unit
+        ? [unit]
+        : [...this.model.units.values()].filter((u) => u.life === "alive").map((u) => u.name);
+      for (const u of units) this.model.queueUpdateStatus(u);
+    });
+  }
+
+  /** Clears a unit's error; `retry` re-runs the failed hook, otherwise it counts as done. */
+  resolve(unit: string, options: { retry?: boolean } = {}): void {
+    const retry = options.retry ?? true;
+    const hookSeq = this.lastFailedHookSeq(unit);
+    this.model.resolve(unit, retry);
+    this.trace.push({ t: "resolve", seq: this.trace.nextSeq(), unit, hook: hookSeq, retry });
+    this.recordLeaders();
+  }
+
+  // ---- running hooks ----------------------------------------------------------------------
+
+  /** Runs one hook on one unit chosen by the scheduler; returns its record, or null when idle. */
+  step(): HookRecord | null {
+    const pending = this.model.pendingUnits();
+    if (pending.length === 0) return null;
+    const unitName = pending[this.scheduler.choose(pending.length, "unit to run")] as string;
+    const hook = this.model.nextHook(unitName);
+    if (!hook) {
+      this.model.refresh(unitName);
+      return this.step();
+    }
+    return this.runHook(unitName, hook);
+  }
+
+  /** Runs hooks until no unit has pending work; returns how many ran. */
+  settle(options: { maxHooks?: number } = {}): number {
+    const maxHooks = options.maxHooks ?? 100_000;
+    let ran = 0;
+    const window = new Map<string, number>();
+    const windowStart = Math.max(0, maxHooks - Math.min(1000, Math.ceil(maxHooks / 2)));
+    while (ran < maxHooks) {
+      const record = this.step();
+      if (!record) return ran;
+      ran += 1;
+      if (ran > windowStart) {
+        const key = `${record.unit}\u0000${record.kind}${record.rel !== undefined ? ` (relation ${record.rel})` : ""}`;
+        window.set(key, (window.get(key) ?? 0) + 1);
+      }
+    }
+    if (this.model.pendingUnits().length === 0) return ran;
+    const looping = [...window.entries()]
+      .map(([k, count]) => {
+        const [unit, hook] = k.split("\u0000") as [string, string];
+        return { unit, hook, count };
+      })
+      .sort((a, b) => b.count - a.count || a.unit.localeCompare(b.unit))
+      .slice(0, 10);
+    throw new SettleLimitError(maxHooks, looping);
+  }
+
+  private runHook(unitName: string, hook: Hook): HookRecord {
+    const unit = this.model.unit(unitName);
+    const charm = this.charmOf(unit);
+    const env = this.environment(unit, hook);
+    const outcome = dispatch(charm, env, hook, {
+      deferredRelationGone: this.options.deferredRelationGone ?? "drop",
+    });
+    const seq = this.trace.nextSeq();
+    const record: HookRecord = {
+      t: "hook",
+      seq,
+      unit: unitName,
+      kind: hook.kind,
+      ...("relationId" in hook ? { rel: hook.relationId } : {}),
+      ...("remoteUnit" in hook && hook.remoteUnit !== null ? { remote: hook.remoteUnit } : {}),
+      ...(hook.kind === "relation-departed" ? { departing: hook.departingUnit } : {}),
+      ...(hook.kind === "relation-changed" && hook.remoteUnit === null
+        ? { app: this.remoteAppName(unit, hook.relationId) }
+        : {}),
+      ...(hook.kind === "action" ? { action: hook.name } : {}),
+      leader: env.isLeader,
+      ok: outcome.ok,
+      ...(outcome.ok ? {} : { error: errorText(outcome.error) }),
+      ...("relationId" in hook
+        ? { seen: this.model.visibleDigest(unitName, hook.relationId, hook) }
+        : {}),
+    };
+    this.trace.push(record);
+    if (outcome.ok) {
+      this.commit(unit, seq, outcome.result, hook);
+      this.model.completeHook(unitName, hook);
+    } else {
+      this.recordLogs(unitName, outcome.logs);
+      this.model.markError(unitName, hook);
+      const policy = this.options.onHookError ?? "error";
+      if (policy !== "error") {
+        this.model.resolve(unitName, policy === "retry");
+        this.trace.push({
+          t: "resolve",
+          seq: this.trace.nextSeq(),
+          unit: unitName,
+          hook: seq,
+          retry: policy === "retry",
+        });
+      }
+    }
+    this.recordLeaders();
+    return record;
+  }
+
+  private commit(unit: UnitRecord, hookSeq: number, result: HookResult, hook: Hook | null): void {
+    for (const w of result.bagWrites) {
+      const { before } = this.model.commitBag(w.relationId, w.owner, w.data, unit.name);
+      const d = diff(before, w.data);
+      this.trace.push({
+        t: "commit",
+        seq: this.trace.nextSeq(),
+        unit: unit.name,
+        hook: hookSeq,
+        rel: w.relationId,
+        owner: w.owner,
+        set: d.set,
+        del: d.del,
+      });
+    }
+    let hookKind =
+      hook === null
+        ? null
+        : hookEventKind(
+            hook,
+            "relationId" in hook ? unit.views.get(hook.relationId)?.endpoint : undefined,
+          );
+    for (const e of result.emitted) {
+      if (!e.reemitted && e.kind === hookKind) {
+        hookKind = null; // the hook's own event is the hook record
+        continue;
+      }
+      this.trace.push({
+        t: "event",
+        seq: this.trace.nextSeq(),
+        unit: unit.name,
+        hook: hookSeq,
+        kind: e.kind,
+        reemitted: e.reemitted,
+        data: { ...e.snapshot },
+      });
+    }
+    this.recordLogs(unit.name, result.logs);
+    if (!result.unitStatus.equals(unit.unitStatus)) {
+      unit.unitStatus = result.unitStatus;
+      this.recordStatus(unit.name, "unit", result.unitStatus);
+    }
+    const app = this.model.app(unit.app);
+    if (!result.appStatus.equals(app.appStatus)) {
+      app.appStatus = result.appStatus;
+      this.recordStatus(unit.name, "app", result.appStatus);
+    }
+    unit.workloadVersion = result.workloadVersion;
+    unit.storedStates = result.storedStates;
+    unit.deferred = result.deferred;
+  }
+
+  private recordLogs(unit: string, logs: readonly JujuLogLine[]): void {
+    if (this.options.recordLogs === false) return;
+    for (const l of logs)
+      this.trace.push({
+        t: "log",
+        seq: this.trace.nextSeq(),
+        unit,
+        level: l.level,
+        message: l.message,
+      });
+  }
+
+  private recordStatus(unit: string, target: "unit" | "app", status: Status): void {
+    this.trace.push({
+      t: "status",
+      seq: this.trace.nextSeq(),
+      unit,
+      target,
+      name: status.name,
+      message: status.message,
+    });
+  }
+
+  private lastFailedHookSeq(unit: string): number {
+    for (let i = this.trace.records.length - 1; i >= 0; i--) {
+      const r = this.trace.records[i];
+      if (r?.t === "hook" && r.unit === unit && !r.ok) return r.seq;
+    }
+    return -1;
+  }
+
+  private charmOf(unit: UnitRecord): CharmClass {
+    const charm = this.charms.get(unit.app);
+    if (!charm) throw new ModelOperationError(`no charm for application ${unit.app}`);
+    return charm;
+  }
+
+  private remoteAppName(unit: UnitRecord, relationId: number): string {
+    const rel = this.model.relations.get(relationId);
+    return rel ? this.model.remoteAppOf(rel, unit.app) : "";
+  }
+
+  private configOf(appName: string): Readonly<Record<string, ConfigValue>> {
+    const app = this.model.app(appName);
+    const cached = this.configCache.get(appName);
+    if (cached && cached.version === app.configVersion) return cached.config;
+    const config = configWithDefaults(app.spec.config, app.config);
+    this.configCache.set(appName, { version: app.configVersion, config });
+    return config;
+  }
+
+  /** The hook environment of one unit: what its agent would expose to charm code right now. */
+  private environment(unit: UnitRecord, hook: Hook): HookEnvironment {
+    const model = this.model;
+    const app = model.app(unit.app);
+    const relations = new Map<number, EnvRelation | undefined>();
+    const envRelation = (id: number): EnvRelation | undefined => {
+      if (relations.has(id)) return relations.get(id);
+      const view = unit.views.get(id);
+      const rel = model.relations.get(id);
+      const creating = hook.kind === "relation-created" && hook.relationId === id;
+      let out: EnvRelation | undefined;
+      if (view && rel && (view.created || creating) && !view.done) {
+        const remoteApp = model.remoteAppOf(rel, unit.app);
+        let remoteUnits: string[] | undefined;
+        out = {
+          id,
+          endpoint: view.endpoint,
+          interfaceName: rel.interfaceName,
+          kind: rel.peer ? "peer" : "regular",
+          remoteApp,
+          get remoteUnits(): readonly string[] {
+            if (!remoteUnits) remoteUnits = model.visibleRemoteUnits(unit.name, id, hook);
+            return remoteUnits;
+          },
+          readBag: (owner: string) => model.readBag(id, owner),
+        };
+      }
+      relations.set(id, out);
+      return out;
+    };
+    return {
+      spec: app.spec,
+      unitName: unit.name,
+      appName: unit.app,
+      isLeader: model.isLeader(unit.name),
+      config: this.configOf(unit.app),
+      modelName: model.name,
+      modelUuid: model.uuid,
+      plannedUnits: app.units.filter((u) => model.units.get(u)?.life === "alive").length,
+      unitStatus: unit.unitStatus,
+      appStatus: app.appStatus,
+      workloadVersion: unit.workloadVersion,
+      hookSeed: this.scheduler.nextUint32(),
+      relationIds: (endpoint) => model.listedRelationIds(unit.name, endpoint, hook),
+      relation: envRelation,
+      storedStates: unit.storedStates,
+      deferred: unit.deferred,
+      credentialGet: () => {
+        if (!app.trusted) throw new PermissionDeniedError("permission denied");
+        if (!model.credential)
+          throw new PermissionDeniedError("no credential for this model's cloud");
+        return model.credential;
+      },
+      external: this.options.external ?? {},
+    };
+  }
+
+  // ---- calling into charms ----------------------------------------------------------------
+
+  /**
+   * Calls `fn` with a fresh instance of the unit's charm in a hook-like context (no hook event,
+   * no deferred re-emission). Bag writes, status and stored state are committed as after a hook;
+   * if `fn` throws, nothing is committed and the error propagates.
+   */
+  exec<C extends CharmBase, T>(unitName: string, fn: (charm: C) => T): T {
+    const unit = this.model.unit(unitName);
+    const hook: Hook = { kind: "update-status" };
+    const env = this.environment(unit, hook);
+    const fw = new Framework(env, hook);
+    const seq = this.trace.nextSeq();
+    let value: T;
+    try {
+      const charm = new (this.charmOf(unit) as unknown as CharmClass<C>)(fw);
+      value = fn(charm);
+    } catch (error) {
+      this.trace.push({ t: "exec", seq, unit: unitName, ok: false, error: errorText(error) });
+      this.recordLogs(unitName, fw.logs);
+      throw error;
+    }
+    this.trace.push({ t: "exec", seq, unit: unitName, ok: true });
+    const m = fw.model;
+    this.commit(
+      unit,
+      seq,
+      {
+        bagWrites: m.bagWrites(),
+        unitStatus: m.unitStatusValue,
+        appStatus: m.appStatusValue,
+        unitStatusHistory: m.unitStatusHistory,
+        appStatusHistory: m.appStatusHistory,
+        workloadVersion: m.workloadVersion,
+        logs: fw.logs,
+        storedStates: fw.storedStates(),
+        deferred: [...unit.deferred, ...fw.deferredNotices()],
+        emitted: fw.emitted,
+        action: null,
+      },
+      null,
+    );
+    this.recordLeaders();
+    return value;
+  }
+
+  /** Runs an action on a unit now (`juju run unit name key=value --wait`). */
+  runAction(
+    unitName: string,
+    name: string,
+    params: Readonly<Record<string, unknown>> = {},
+  ): ActionRun {
+    const unit = this.model.unit(unitName);
+    const app = this.model.app(unit.app);
+    const spec = app.spec.actions[name];
+    if (!spec) throw new ModelOperationError(`${unit.app} has no action "${name}"`);
+    const full = actionParamsWithDefaults(app.spec.actions, name, params);
+    for (const req of spec.required) {
+      if (!(req in full)) throw new ModelOperationError(`action ${name} needs param "${req}"`);
+    }
+    if (unit.error) throw new ModelOperationError(`unit ${unitName} is in error; resolve it first`);
+    this.actionCounter += 1;
+    const hook: Hook = { kind: "action", name, params, id: String(this.actionCounter) };
+    const record = this.runActionHook(unit, hook);
+    return record;
+  }
+
+  private runActionHook(unit: UnitRecord, hook: Extract<Hook, { kind: "action" }>): ActionRun {
+    const env = this.environment(unit, hook);
+    const outcome = dispatch(this.charmOf(unit), env, hook, {
+      deferredRelationGone: this.options.deferredRelationGone ?? "drop",
+    });
+    const seq = this.trace.nextSeq();
+    this.trace.push({
+      t: "hook",
+      seq,
+      unit: unit.name,
+      kind: "action",
+      action: hook.name,
+      leader: env.isLeader,
+      ok: outcome.ok,
+      ...(outcome.ok ? {} : { error: errorText(outcome.error) }),
+    });
+    if (!outcome.ok) {
+      this.recordLogs(unit.name, outcome.logs);
+      return { results: {}, logs: [], failure: errorText(outcome.error), error: outcome.error };
+    }
+    this.commit(unit, seq, outcome.result, hook);
+    const action = outcome.result.action ?? { results: {}, logs: [], failure: null };
+    return { ...action, error: null };
+  }
+
+  // ---- inspection -------------------------------------------------------------------------
+
+  /** The content of a databag (unit or application name) in a relation. */
+  bag(relationId: number, owner: string): Databag {
+    return this.model.readBag(relationId, owner);
+  }
+
+  leader(app: string): string | null {
+    return this.model.app(app).leader;
+  }
+
+  /** Units of an application that are not removed, in creation order. */
+  units(app: string): string[] {
+    return [...this.model.app(app).units];
+  }
+
+  unitStatus(unit: string): Status {
+    return this.model.unit(unit).unitStatus;
+  }
+
+  appStatus(app: string): Status {
+    return this.model.app(app).appStatus;
+  }
+
+  /** Units whose last hook failed and that wait for `resolve()`. */
+  unitsInError(): { unit: string; hook: Hook }[] {
+    const out: { unit: string; hook: Hook }[] = [];
+    for (const u of this.model.units.values())
+      if (u.error) out.push({ unit: u.name, hook: u.error });
+    return out;
+  }
+
+  /** Throws UncaughtCharmError for the first unit in error, if any: handy at the end of a test. */
+  assertNoErrors(): void {
+    const first = this.unitsInError()[0];
+    if (!first) return;
+    const rec = [...this.trace.records]
+      .reverse()
+      .find((r) => r.t === "hook" && r.unit === first.unit && !r.ok);
+    throw new UncaughtCharmError(
+      first.hook,
+      new Error(rec && rec.t === "hook" ? (rec.error ?? "") : "hook failed"),
+    );
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The ops event kind a hook emits on the charm, e.g. `certificates_relation_changed`. */
+function hookEventKind(hook: Hook, endpoint: string | undefined): string {
+  const snake = (x: string) => x.replace(/-/g, "_");
+  if (hook.kind === "action") return `${snake(hook.name)}_action`;
+  if ("relationId" in hook) return `${snake(endpoint ?? "")}_${snake(hook.kind)}`;
+  return snake(hook.kind);
+}
