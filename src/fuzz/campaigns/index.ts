@@ -1,0 +1,15 @@
+import type { FuzzCase } from "../campaign.js";
+import { CharmCatalog } from "../catalog.js";
+import { chattyCharms, orderingCases } from "./juju-ordering.js";
+
+/** The bundled campaigns, by name. */
+export const campaigns: Readonly<Record<string, () => FuzzCase[]>> = {
+  "juju-ordering": orderingCases,
+};
+
+export const campaignNames = (): string[] => Object.keys(campaigns);
+
+/** Every bundled charm, for scenario files. */
+export function bundledCatalog(): CharmCatalog {
+  return new CharmCatalog([...chattyCharms]);
+}

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { Trace, traceSchema } from "../harness/trace.js";
+import { InputError } from "../model/errors.js";
+import { scenarioSchema } from "./operations.js";
+
+/** A recorded counterexample: enough to re-run it exactly and compare the verdict and trace. */
+export const replaySchema = z.strictObject({
+  format: z.literal("charmsim-replay"),
+  version: z.literal(1),
+  campaign: z.string(),
+  property: z.string(),
+  variant: z.string(),
+  expect: z.enum(["hold", "quirk"]),
+  quirk: z.string().optional(),
+  seed: z.number().int(),
+  path: z.string(),
+  verdict: z.string(),
+  scenario: scenarioSchema,
+  trace: traceSchema,
+});
+export type ReplayFile = z.output<typeof replaySchema>;
+
+export function replayToJsonText(replay: ReplayFile): string {
+  const { trace, ...rest } = replay;
+  const head = JSON.stringify(rest, null, 2);
+  const traceText = Trace.fromJSON(trace).toJsonText().trimEnd().replace(/\n/g, "\n  ");
+  return `${head.slice(0, -2)},\n  "trace": ${traceText}\n}\n`;
+}
+
+export function parseReplay(text: string, source: string): ReplayFile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(source, [{ path: "(json)", message: (e as Error).message }]);
+  }
+  const parsed = replaySchema.safeParse(value);
+  if (!parsed.success) throw InputError.fromZod(source, parsed.error);
+  return parsed.data;
+}
