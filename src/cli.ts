@@ -1,16 +1,23 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { checkInvariants, formatViolations } from "./harness/invariants.js";
-import { traceToMermaid } from "./harness/mermaid.js";
-import type { TraceRecord } from "./harness/trace.js";
-import { InputError } from "./model/errors.js";
-import { parseYaml } from "./model/yaml-file.js";
 import { type CaseResult, evaluate, type FuzzCase, runCase } from "./fuzz/campaign.js";
 import { bundledCatalog, campaignNames, campaigns } from "./fuzz/campaigns/index.js";
 import { runScenario, ScenarioStepError } from "./fuzz/execute.js";
 import { scenarioSchema } from "./fuzz/operations.js";
 import { parseReplay } from "./fuzz/replay.js";
-import { type Finding, findingOf, type FuzzReport, formatTable, reportJson, writeReport } from "./fuzz/report.js";
+import {
+  type Finding,
+  type FuzzReport,
+  findingOf,
+  formatTable,
+  reportJson,
+  writeReport,
+} from "./fuzz/report.js";
+import { checkInvariants, formatViolations } from "./harness/invariants.js";
+import { traceToMermaid } from "./harness/mermaid.js";
+import type { TraceRecord } from "./harness/trace.js";
+import { InputError } from "./model/errors.js";
+import { parseYaml } from "./model/yaml-file.js";
 
 /** Bad command-line input: reported as one line, exit code 2, nothing written. */
 class UsageError extends Error {}
@@ -56,7 +63,8 @@ export function caseSeed(seed: number, name: string, shard: number): number {
   return h & 0x7fff_ffff;
 }
 
-const caseName = (c: Pick<FuzzCase, "campaign" | "property" | "variant">) => `${c.campaign}/${c.property}/${c.variant}`;
+const caseName = (c: Pick<FuzzCase, "campaign" | "property" | "variant">) =>
+  `${c.campaign}/${c.property}/${c.variant}`;
 
 interface FuzzOptions {
   seed: number;
@@ -70,13 +78,16 @@ interface FuzzOptions {
 function progressBar(done: number, total: number, label: string): string {
   const width = 24;
   const filled = Math.round((done / Math.max(total, 1)) * width);
-  return `\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} ${label}`.slice(0, 120).padEnd(120);
+  return `\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} ${label}`
+    .slice(0, 120)
+    .padEnd(120);
 }
 
 function fuzz(options: FuzzOptions, io: CliIo): number {
   const selected = options.campaign.length > 0 ? options.campaign : campaignNames();
   for (const c of selected) {
-    if (!(c in campaigns)) throw new UsageError(`unknown campaign "${c}"; campaigns: ${campaignNames().join(", ")}`);
+    if (!(c in campaigns))
+      throw new UsageError(`unknown campaign "${c}"; campaigns: ${campaignNames().join(", ")}`);
   }
   const cases = selected.flatMap((c) => campaigns[c]?.() ?? []);
   const results: CaseResult[] = [];
@@ -92,9 +103,13 @@ function fuzz(options: FuzzOptions, io: CliIo): number {
     results.push(result);
     const finding = findingOf(fuzzCase, result);
     if (finding) findings.push(finding);
-    if (!io.isTTY) io.err(`[${i + 1}/${cases.length}] ${label}: ${result.verdict} after ${result.runs} runs\n`);
+    if (!io.isTTY)
+      io.err(`[${i + 1}/${cases.length}] ${label}: ${result.verdict} after ${result.runs} runs\n`);
   });
-  if (io.isTTY) io.err(`${progressBar(cases.length, cases.length, `done in ${((Date.now() - started) / 1000).toFixed(1)} s`)}\n`);
+  if (io.isTTY)
+    io.err(
+      `${progressBar(cases.length, cases.length, `done in ${((Date.now() - started) / 1000).toFixed(1)} s`)}\n`,
+    );
   const report: FuzzReport = { seed: options.seed, shard: options.shard, results, findings };
   writeReport(options.out, report);
   if (options.json) io.out(reportJson(report));
@@ -103,7 +118,9 @@ function fuzz(options: FuzzOptions, io: CliIo): number {
   }
   const failing = results.filter((r) => r.verdict === "fails");
   if (failing.length > 0) {
-    io.err(`${failing.length} propert${failing.length === 1 ? "y" : "ies"} expected to hold failed\n`);
+    io.err(
+      `${failing.length} propert${failing.length === 1 ? "y" : "ies"} expected to hold failed\n`,
+    );
     return 1;
   }
   return 0;
@@ -113,20 +130,30 @@ function readText(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }
 
 function replay(file: string, io: CliIo): number {
   const rec = parseReplay(readText(file), file);
-  const fuzzCase = campaigns[rec.campaign]?.().find((c) => c.property === rec.property && c.variant === rec.variant);
+  const fuzzCase = campaigns[rec.campaign]?.().find(
+    (c) => c.property === rec.property && c.variant === rec.variant,
+  );
   if (!fuzzCase) {
-    throw new UsageError(`${file}: no case ${rec.campaign}/${rec.property}/${rec.variant} in this version of charmsim`);
+    throw new UsageError(
+      `${file}: no case ${rec.campaign}/${rec.property}/${rec.variant} in this version of charmsim`,
+    );
   }
   const { run, message } = evaluate(fuzzCase, rec.scenario);
   const same = JSON.stringify(run.sim.trace.toJSON()) === JSON.stringify(rec.trace);
-  io.out(`${rec.campaign} ${rec.property} (${rec.variant}), seed ${rec.seed}, path ${rec.path || "-"}\n`);
-  io.out(message === null ? "verdict: property holds\n" : `verdict: property violated: ${message}\n`);
+  io.out(
+    `${rec.campaign} ${rec.property} (${rec.variant}), seed ${rec.seed}, path ${rec.path || "-"}\n`,
+  );
+  io.out(
+    message === null ? "verdict: property holds\n" : `verdict: property violated: ${message}\n`,
+  );
   io.out(`recorded verdict: ${rec.verdict}\n`);
   io.out(`trace: ${same ? "identical to the recorded one" : "DIFFERS from the recorded one"}\n`);
   if (message === null || !same) return 1;
@@ -156,7 +183,11 @@ function formatRecord(r: TraceRecord): string {
   }
 }
 
-function runScenarioFile(file: string, options: { json: boolean; mermaid: boolean }, io: CliIo): number {
+function runScenarioFile(
+  file: string,
+  options: { json: boolean; mermaid: boolean },
+  io: CliIo,
+): number {
   const scenario = parseYaml(readText(file), scenarioSchema, file);
   const catalog = bundledCatalog();
   for (const s of scenario.steps) if (s.op === "deploy") catalog.get(s.charm);
@@ -189,9 +220,17 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     .description("run the fuzzing campaigns and write a report")
     .option("--seed <n>", "seed for every random choice", parseSeed, 1)
     .option("--runs <n>", "runs per case (default 100; some cases weigh more)", parseRuns)
-    .option("--campaign <name>", `campaign to run (repeatable): ${campaignNames().join(", ")}`, (v: string, acc: string[]) => [...acc, ...v.split(",")], [])
+    .option(
+      "--campaign <name>",
+      `campaign to run (repeatable): ${campaignNames().join(", ")}`,
+      (v: string, acc: string[]) => [...acc, ...v.split(",")],
+      [],
+    )
     .option("--out <dir>", "report directory", "charmsim-report")
-    .option("--shard <i/n>", "run shard i of n (seeds split across shards)", parseShard, { index: 0, count: 1 })
+    .option("--shard <i/n>", "run shard i of n (seeds split across shards)", parseShard, {
+      index: 0,
+      count: 1,
+    })
     .option("--json", "print the report as JSON", false)
     .action((opts: FuzzOptions) => {
       code = fuzz(opts, io);

@@ -52,13 +52,19 @@ class PropertyViolation extends Error {
 }
 
 /** Evaluates one case's property on one scenario: the violation message, or null. */
-export function evaluate(fuzzCase: Pick<FuzzCase, "check" | "catalog">, scenario: Scenario): { run: ScenarioRun; message: string | null } {
+export function evaluate(
+  fuzzCase: Pick<FuzzCase, "check" | "catalog">,
+  scenario: Scenario,
+): { run: ScenarioRun; message: string | null } {
   const run = runScenario(scenario, { catalog: fuzzCase.catalog, onHookError: "skip" });
   return { run, message: fuzzCase.check(run, scenario) };
 }
 
 /** Runs fast-check on one case with a seed and budget; shrinks any counterexample. */
-export function runCase(fuzzCase: FuzzCase, options: { seed: number; runs: number; path?: string }): CaseResult {
+export function runCase(
+  fuzzCase: FuzzCase,
+  options: { seed: number; runs: number; path?: string },
+): CaseResult {
   let lastMessage = "";
   const property = fc.property(fuzzCase.arbitrary, (scenario) => {
     const { message } = evaluate(fuzzCase, scenario);
@@ -84,7 +90,8 @@ export function runCase(fuzzCase: FuzzCase, options: { seed: number; runs: numbe
   if (!details.failed) {
     return { ...base, verdict: fuzzCase.expect === "hold" ? "holds" : "quirk-not-found" };
   }
-  if (!details.counterexample) throw new Error(`fuzzing ${fuzzCase.property} stopped without a counterexample`);
+  if (!details.counterexample)
+    throw new Error(`fuzzing ${fuzzCase.property} stopped without a counterexample`);
   const scenario = details.counterexample[0];
   // Re-evaluate the shrunk case so the message belongs to it, not to the last case tried.
   const { message } = evaluate(fuzzCase, scenario);

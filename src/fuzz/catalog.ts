@@ -33,7 +33,8 @@ export class CharmCatalog {
   }
 
   register(entry: CatalogCharm): void {
-    if (this.entries.has(entry.name)) throw new Error(`charm "${entry.name}" is already in the catalog`);
+    if (this.entries.has(entry.name))
+      throw new Error(`charm "${entry.name}" is already in the catalog`);
     this.entries.set(entry.name, entry);
   }
 
@@ -41,7 +42,10 @@ export class CharmCatalog {
     const entry = this.entries.get(name);
     if (!entry) {
       throw new InputError("scenario", [
-        { path: "charm", message: `unknown charm "${name}"; known charms: ${this.names().join(", ")}` },
+        {
+          path: "charm",
+          message: `unknown charm "${name}"; known charms: ${this.names().join(", ")}`,
+        },
       ]);
     }
     return entry;

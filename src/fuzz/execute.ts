@@ -1,7 +1,7 @@
-import { SettleLimitError, type SimulationOptions, Simulation } from "../harness/simulation.js";
 import { ListScheduler } from "../harness/scheduler.js";
-import { ModelOperationError } from "../model/juju-model.js";
+import { SettleLimitError, Simulation, type SimulationOptions } from "../harness/simulation.js";
 import type { JsonValue } from "../model/json.js";
+import { ModelOperationError } from "../model/juju-model.js";
 import type { CharmCatalog } from "./catalog.js";
 import { describeOperation, type Operation, type Scenario, type UnitRef } from "./operations.js";
 
@@ -44,7 +44,12 @@ export interface RunOptions {
   readonly strict?: boolean;
   readonly onHookError?: SimulationOptions["onHookError"];
   /** Called before each step, with the unit it resolved to (if any); campaigns keep their oracles here. */
-  readonly beforeStep?: (step: { index: number; op: Operation; unit: string | null; sim: Simulation }) => void;
+  readonly beforeStep?: (step: {
+    index: number;
+    op: Operation;
+    unit: string | null;
+    sim: Simulation;
+  }) => void;
 }
 
 /** Resolves a unit reference against the current model; null if it names no unit now. */
@@ -66,7 +71,8 @@ function findRelation(sim: Simulation, a: string, b: string): number | null {
   const [appB, epB] = b.split(":") as [string, string];
   for (const rel of sim.model.relations.values()) {
     if (rel.life !== "alive" || rel.peer) continue;
-    const has = (app: string, ep: string) => rel.ends.some((e) => e.app === app && e.endpoint === ep);
+    const has = (app: string, ep: string) =>
+      rel.ends.some((e) => e.app === app && e.endpoint === ep);
     if (has(appA, epA) && has(appB, epB)) return rel.id;
   }
   return null;
@@ -157,7 +163,9 @@ function runStep(sim: Simulation, op: Operation, index: number, options: RunOpti
         const entry = options.catalog.get(sim.model.app(sim.model.unit(u).app).charm);
         const fn = entry.calls[op.method];
         if (!fn) {
-          return skip(`charm ${entry.name} has no call "${op.method}" (calls: ${Object.keys(entry.calls).join(", ")})`);
+          return skip(
+            `charm ${entry.name} has no call "${op.method}" (calls: ${Object.keys(entry.calls).join(", ")})`,
+          );
         }
         try {
           const value = sim.exec(u, (charm) => fn(charm, op.args));
@@ -184,7 +192,8 @@ function runStep(sim: Simulation, op: Operation, index: number, options: RunOpti
         try {
           sim.settle({ maxHooks: op.maxHooks });
         } catch (e) {
-          if (e instanceof SettleLimitError) return { ...base, status: "failed", detail: e.message };
+          if (e instanceof SettleLimitError)
+            return { ...base, status: "failed", detail: e.message };
           throw e;
         }
         break;

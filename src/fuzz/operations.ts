@@ -1,7 +1,11 @@
 import { z } from "zod";
 
-const appName = z.string().regex(/^[a-z][a-z0-9-]*$/, "application names are lowercase letters, digits and -");
-const endpointRef = z.string().regex(/^[a-z][a-z0-9-]*:[a-z][a-z0-9_-]*$/, 'expected "application:endpoint"');
+const appName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, "application names are lowercase letters, digits and -");
+const endpointRef = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*:[a-z][a-z0-9_-]*$/, 'expected "application:endpoint"');
 
 /** A unit named directly ("app/1"), or by position among the application's current units. */
 export const unitRefSchema = z.union([
@@ -48,8 +52,14 @@ export const operationSchema = z.discriminatedUnion("op", [
     scope: z.enum(["unit", "app"]),
     data: z.record(z.string(), z.string()),
   }),
-  z.strictObject({ op: z.literal("settle"), maxHooks: z.number().int().positive().default(100_000) }),
-  z.strictObject({ op: z.literal("step"), count: z.number().int().positive().max(100_000).default(1) }),
+  z.strictObject({
+    op: z.literal("settle"),
+    maxHooks: z.number().int().positive().default(100_000),
+  }),
+  z.strictObject({
+    op: z.literal("step"),
+    count: z.number().int().positive().max(100_000).default(1),
+  }),
   z.strictObject({ op: z.literal("update-status") }),
 ]);
 export type Operation = z.output<typeof operationSchema>;
@@ -69,7 +79,13 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 /** One-line text for an operation, for reports. */
 export function describeOperation(op: Operation): string {
   const unit = (u: UnitRef) =>
-    typeof u === "string" ? u : "index" in u ? `${u.app}[${u.index}]` : "leader" in u ? `${u.app}[leader]` : `${u.app}[non-leader ${u.nonLeader}]`;
+    typeof u === "string"
+      ? u
+      : "index" in u
+        ? `${u.app}[${u.index}]`
+        : "leader" in u
+          ? `${u.app}[leader]`
+          : `${u.app}[non-leader ${u.nonLeader}]`;
   switch (op.op) {
     case "deploy":
       return `deploy ${op.app} (${op.charm}) x${op.units}`;

@@ -43,19 +43,34 @@ abstract class Chatty extends CharmBase {
       if (this.config["fail-hook"] === kind) throw new Error(`configured to fail in ${kind}`);
       fn();
     };
-    framework.observe(this.on.install, failing("install", () => {
-      this.unit.status = new MaintenanceStatus("installing");
-    }));
-    framework.observe(this.on.start, failing("start", () => {
-      this.unit.status = new ActiveStatus();
-    }));
-    framework.observe(this.on.configChanged, failing("config-changed", () => this.publishGeneration()));
-    framework.observe(this.on.leaderElected, failing("leader-elected", () => this.publishGeneration()));
+    framework.observe(
+      this.on.install,
+      failing("install", () => {
+        this.unit.status = new MaintenanceStatus("installing");
+      }),
+    );
+    framework.observe(
+      this.on.start,
+      failing("start", () => {
+        this.unit.status = new ActiveStatus();
+      }),
+    );
+    framework.observe(
+      this.on.configChanged,
+      failing("config-changed", () => this.publishGeneration()),
+    );
+    framework.observe(
+      this.on.leaderElected,
+      failing("leader-elected", () => this.publishGeneration()),
+    );
     framework.observe(rel.created, (e) => failing("relation-created", () => this.touch(e))());
     framework.observe(rel.joined, (e) => failing("relation-joined", () => this.touch(e))());
     framework.observe(rel.changed, (e) => failing("relation-changed", () => this.echo(e))());
     framework.observe(rel.departed, (e) => failing("relation-departed", () => this.touch(e))());
-    framework.observe(rel.broken, failing("relation-broken", () => {}));
+    framework.observe(
+      rel.broken,
+      failing("relation-broken", () => {}),
+    );
   }
 
   /** Records that the unit handled a hook of this relation in its own bag. */
@@ -67,7 +82,11 @@ abstract class Chatty extends CharmBase {
   /** Copies the remote side's generation into the own unit bag, only if it differs. */
   protected echo(event: RelationEvent): void {
     const bag = event.relation.data.get(this.unit);
-    const source = event.unit ? event.relation.data.get(event.unit) : event.app ? event.relation.data.get(event.app) : null;
+    const source = event.unit
+      ? event.relation.data.get(event.unit)
+      : event.app
+        ? event.relation.data.get(event.app)
+        : null;
     const gen = source?.get("generation");
     if (gen !== undefined && bag.get("ack") !== gen) bag.set("ack", gen);
   }

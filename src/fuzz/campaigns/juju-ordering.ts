@@ -5,8 +5,8 @@ import {
   chattyProviderSpec,
   chattyRequirerSpec,
 } from "../../charms/chatty/index.js";
-import { type CatalogCharm, CharmCatalog } from "../catalog.js";
 import { type FuzzCase, invariantsHold, settles } from "../campaign.js";
+import { type CatalogCharm, CharmCatalog } from "../catalog.js";
 import type { Operation, Scenario } from "../operations.js";
 
 export const chattyCharms: CatalogCharm[] = [
@@ -31,15 +31,22 @@ const unitRef = fc.record({ app: fc.constantFrom(...apps), index: fc.nat({ max: 
 
 /** Random Juju operations over a provider app `p` and two requirer apps `r`, `q`. */
 export const orderingOperation: fc.Arbitrary<Operation> = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom(...apps).map((app): Operation => ({ op: "add-unit", app })) },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(...apps).map((app): Operation => ({ op: "add-unit", app })),
+  },
   { weight: 2, arbitrary: unitRef.map((unit): Operation => ({ op: "remove-unit", unit })) },
   {
     weight: 3,
-    arbitrary: fc.constantFrom("r", "q").map((app): Operation => ({ op: "integrate", a: "p:data", b: `${app}:data` })),
+    arbitrary: fc
+      .constantFrom("r", "q")
+      .map((app): Operation => ({ op: "integrate", a: "p:data", b: `${app}:data` })),
   },
   {
     weight: 2,
-    arbitrary: fc.constantFrom("r", "q").map((app): Operation => ({ op: "remove-relation", a: "p:data", b: `${app}:data` })),
+    arbitrary: fc
+      .constantFrom("r", "q")
+      .map((app): Operation => ({ op: "remove-relation", a: "p:data", b: `${app}:data` })),
   },
   { weight: 2, arbitrary: unitRef.map((unit): Operation => ({ op: "set-leader", unit })) },
   {
@@ -53,11 +60,22 @@ export const orderingOperation: fc.Arbitrary<Operation> = fc.oneof(
     arbitrary: fc
       .record({
         app: fc.constantFrom(...apps),
-        hook: fc.constantFrom("", "relation-changed", "relation-joined", "relation-departed", "config-changed"),
+        hook: fc.constantFrom(
+          "",
+          "relation-changed",
+          "relation-joined",
+          "relation-departed",
+          "config-changed",
+        ),
       })
-      .map(({ app, hook }): Operation => ({ op: "set-config", app, values: { "fail-hook": hook } })),
+      .map(
+        ({ app, hook }): Operation => ({ op: "set-config", app, values: { "fail-hook": hook } }),
+      ),
   },
-  { weight: 3, arbitrary: fc.integer({ min: 1, max: 25 }).map((count): Operation => ({ op: "step", count })) },
+  {
+    weight: 3,
+    arbitrary: fc.integer({ min: 1, max: 25 }).map((count): Operation => ({ op: "step", count })),
+  },
   { weight: 1, arbitrary: fc.constant<Operation>({ op: "settle", maxHooks: 20_000 }) },
   { weight: 1, arbitrary: fc.constant<Operation>({ op: "update-status" }) },
 );
@@ -65,7 +83,11 @@ export const orderingOperation: fc.Arbitrary<Operation> = fc.oneof(
 /** A whole ordering case: deploy, integrate, random operations, settle; interleavings from `choices`. */
 export const orderingScenario: fc.Arbitrary<Scenario> = fc
   .record({
-    units: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 })),
+    units: fc.tuple(
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 0, max: 2 }),
+    ),
     ops: fc.array(orderingOperation, { maxLength: 14 }),
     choices: fc.array(fc.nat({ max: 1_000 }), { maxLength: 120 }),
     seed: fc.nat(),
@@ -74,9 +96,30 @@ export const orderingScenario: fc.Arbitrary<Scenario> = fc
     seed,
     choices,
     steps: [
-      { op: "deploy", app: "p", charm: "chatty-provider", units: units[0], config: {}, trusted: false },
-      { op: "deploy", app: "r", charm: "chatty-requirer", units: units[1], config: {}, trusted: false },
-      { op: "deploy", app: "q", charm: "chatty-requirer", units: units[2], config: {}, trusted: false },
+      {
+        op: "deploy",
+        app: "p",
+        charm: "chatty-provider",
+        units: units[0],
+        config: {},
+        trusted: false,
+      },
+      {
+        op: "deploy",
+        app: "r",
+        charm: "chatty-requirer",
+        units: units[1],
+        config: {},
+        trusted: false,
+      },
+      {
+        op: "deploy",
+        app: "q",
+        charm: "chatty-requirer",
+        units: units[2],
+        config: {},
+        trusted: false,
+      },
       { op: "integrate", a: "p:data", b: "r:data" },
       ...ops,
       { op: "settle", maxHooks: 20_000 },
