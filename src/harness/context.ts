@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { checkConsistency } from "../model/consistency.js";
+import { InputError, parseWith } from "../model/errors.js";
 import { type ContextEvent, remoteAppOf } from "../model/event.js";
 import type { Hook } from "../model/hooks.js";
 import {
@@ -69,6 +71,14 @@ export interface ContextOptions {
   /** Simulated external systems the charm can reach through `model.external(name)`. */
   readonly external?: Readonly<Record<string, unknown>>;
 }
+
+const contextNamingSchema = z.looseObject({
+  appName: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, "application names are lowercase letters, digits and hyphens")
+    .optional(),
+  unitId: z.number().int().nonnegative().optional(),
+});
 
 const rel = (
   kind: "relation-created" | "relation-broken",
@@ -173,9 +183,14 @@ export class Context<C extends CharmBase = CharmBase> {
         ...(options.actions ? { actions: options.actions } : {}),
         ...(options.config ? { config: options.config } : {}),
       });
-    } else throw new TypeError("Context needs `meta` (or a loaded `spec`)");
-    this.appName = options.appName ?? this.spec.meta.name;
-    this.unitId = options.unitId ?? 0;
+    } else {
+      throw new InputError("Context options", [
+        { path: "meta", message: "Context needs `meta` (or a `spec` from loadCharmSpec)" },
+      ]);
+    }
+    const named = parseWith(contextNamingSchema, options, "Context options");
+    this.appName = named.appName ?? this.spec.meta.name;
+    this.unitId = named.unitId ?? 0;
   }
 
   get unitName(): string {
@@ -185,6 +200,13 @@ export class Context<C extends CharmBase = CharmBase> {
   /** Runs `event` against `state` and returns the new State. */
   run(event: ContextEvent, state: State): State {
     if (!(state instanceof State)) throw new TypeError("Context.run needs a State");
+    this.emittedEvents = [];
+    this.emitted = [];
+    this.jujuLog = [];
+    this.unitStatusHistory = [];
+    this.appStatusHistory = [];
+    this.actionResults = null;
+    this.actionLogs = [];
     checkConsistency({ spec: this.spec, state, event, unitId: this.unitId, appName: this.appName });
     const hook = this.resolveHook(event, state);
     const env = this.environment(state, hook);
@@ -196,10 +218,6 @@ export class Context<C extends CharmBase = CharmBase> {
     if (!outcome.ok) {
       this.emitted = [...outcome.emitted];
       this.jujuLog = [...outcome.logs];
-      this.unitStatusHistory = [];
-      this.appStatusHistory = [];
-      this.actionResults = null;
-      this.actionLogs = [];
       throw new UncaughtCharmError(hook, outcome.error);
     }
     const result = outcome.result;
@@ -267,7 +285,11 @@ export class Context<C extends CharmBase = CharmBase> {
     const unitName = this.unitName;
     const spec = this.spec;
     const brokenId = hook.kind === "relation-broken" ? hook.relationId : null;
-    const departed = hook.kind === "relation-departed" ? hook.remoteUnit : null;
+    // During relation-departed the departed unit has left that relation's unit list (only that one).
+    const departed =
+      hook.kind === "relation-departed"
+        ? { relationId: hook.relationId, unit: hook.remoteUnit }
+        : null;
     const interfaceOf = (r: AnyRelation) =>
       r.interface ??
       spec.meta.provides[r.endpoint]?.interface ??
@@ -283,7 +305,8 @@ export class Context<C extends CharmBase = CharmBase> {
       const ids = Object.keys(data)
         .map(Number)
         .sort((a, b) => a - b);
-      const remoteUnits = ids.map((id) => `${remoteApp}/${id}`).filter((u) => u !== departed);
+      const leaving = departed?.relationId === r.id ? departed.unit : null;
+      const remoteUnits = ids.map((id) => `${remoteApp}/${id}`).filter((u) => u !== leaving);
       const byName = new Map(ids.map((id) => [`${remoteApp}/${id}`, data[id] ?? {}]));
       cached = {
         id: r.id,

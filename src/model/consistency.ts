@@ -120,7 +120,9 @@ export function checkConfig({ spec, state }: ConsistencyInput): string[] {
     if (!opt) {
       out.push(`config key "${key}" is not declared in config metadata; remove it or declare it`);
     } else if (!configValueMatches(opt.type, value)) {
-      out.push(`config key "${key}" is declared as ${opt.type} but has ${JSON.stringify(value)}`);
+      out.push(
+        `config key "${key}" is declared as ${opt.type} but has ${JSON.stringify(value)}; give it a ${opt.type} value`,
+      );
     }
   }
   return out;
@@ -141,7 +143,7 @@ export function checkAction({ spec, event }: ConsistencyInput): string[] {
   const action = spec.actions[event.name];
   if (!action) {
     return [
-      `action "${event.name}" is not declared (declared: ${Object.keys(spec.actions).join(", ") || "none"})`,
+      `action "${event.name}" is not declared (declared: ${Object.keys(spec.actions).join(", ") || "none"}); fix the name or declare it in actions metadata`,
     ];
   }
   const out: string[] = [];
@@ -160,7 +162,7 @@ export function checkAction({ spec, event }: ConsistencyInput): string[] {
     }
     if (p.type && !actionTypeChecks[p.type]?.(value)) {
       out.push(
-        `action "${event.name}" param "${key}" must be ${p.type}, got ${JSON.stringify(value)}`,
+        `action "${event.name}" param "${key}" must be ${p.type}, got ${JSON.stringify(value)}; pass a ${p.type}`,
       );
     }
   }
@@ -183,10 +185,21 @@ export function checkEventRelation({ state, event, appName, unitId }: Consistenc
     return [`the event's ${relationLabel(r)} is not in the State; add it to State.relations`];
   }
   if (inState.endpoint !== r.endpoint) {
-    return [`the event's ${relationLabel(r)} has the id of ${relationLabel(inState)} in the State`];
+    return [
+      `the event's ${relationLabel(r)} has the id of ${relationLabel(inState)} in the State; pass the State's relation to the event`,
+    ];
   }
   const out: string[] = [];
   const ids = inState.remoteUnitIds;
+  if (
+    (event.kind === "relation-joined" || event.kind === "relation-departed") &&
+    event.remoteUnit === undefined &&
+    ids.length === 0
+  ) {
+    out.push(
+      `${event.kind} needs a remote unit, and ${relationLabel(inState)} has none; add one to the relation's remote units data`,
+    );
+  }
   const check = (what: string, unit: number | string | null | undefined) => {
     if (unit === null || unit === undefined) return;
     if (typeof unit === "string") {
@@ -195,7 +208,9 @@ export function checkEventRelation({ state, event, appName, unitId }: Consistenc
       const m = /^(.+)\/(\d+)$/.exec(unit);
       if (unit === own) return;
       if (m && m[1] === remoteApp && ids.includes(Number(m[2]))) return;
-      out.push(`${what} "${unit}" is neither this unit nor a unit of ${relationLabel(inState)}`);
+      out.push(
+        `${what} "${unit}" is neither this unit nor a unit of ${relationLabel(inState)}; name one of them`,
+      );
       return;
     }
     if (!ids.includes(unit)) {
@@ -213,6 +228,30 @@ export function checkEventRelation({ state, event, appName, unitId }: Consistenc
   return out;
 }
 
+/** A regular or subordinate relation relates two different applications. */
+export function checkRemoteAppNames({ state, appName }: ConsistencyInput): string[] {
+  return state.relations
+    .filter((r) => r.kind !== "peer" && r.remoteAppName === appName)
+    .map(
+      (r) =>
+        `${relationLabel(r)}: remoteAppName "${appName}" is this unit's own application; an application relates to itself only through a peer endpoint (use PeerRelation) or give the remote application another name`,
+    );
+}
+
+/** At most one stored state per (owner, name). */
+export function checkStoredStates({ state }: ConsistencyInput): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const s of state.storedStates) {
+    const key = `${s.ownerPath}\u0000${s.name}`;
+    if (seen.has(key)) {
+      out.push(`two stored states for owner "${s.ownerPath}" named "${s.name}"; keep one of them`);
+    }
+    seen.add(key);
+  }
+  return out;
+}
+
 /** Every rule, in the order they are reported. */
 export const consistencyRules: readonly Rule[] = [
   checkRelationEndpoints,
@@ -220,10 +259,12 @@ export const consistencyRules: readonly Rule[] = [
   checkDuplicateRelationIds,
   checkRelationLimits,
   checkPeerUnits,
+  checkRemoteAppNames,
   checkConfig,
   checkAction,
   checkLeadership,
   checkEventRelation,
+  checkStoredStates,
 ];
 
 /** Runs every rule; throws InconsistentScenarioError listing every problem found. */

@@ -40,17 +40,34 @@ export class InputError extends Error {
     error: z.ZodError,
     lineOf?: (path: PropertyKey[]) => number | undefined,
   ) {
-    return new InputError(
-      what,
-      error.issues.map((issue) => {
-        const line = lineOf?.(issue.path);
-        return {
-          path: formatPath(issue.path),
-          message: issue.message,
-          ...(line !== undefined ? { line } : {}),
-        };
-      }),
-    );
+    const issues: InputIssue[] = [];
+    const add = (path: PropertyKey[], message: string) => {
+      const line = lineOf?.(path);
+      issues.push({ path: formatPath(path), message, ...(line !== undefined ? { line } : {}) });
+    };
+    const visit = (issue: z.core.$ZodIssue, prefix: PropertyKey[]) => {
+      const path = [...prefix, ...issue.path];
+      if (issue.code === "unrecognized_keys") {
+        // An unknown key is reported at the key itself, so the path names the offending field.
+        for (const key of issue.keys) {
+          add([...path, key], "unknown field; remove it or check its spelling");
+        }
+      } else if (issue.code === "invalid_union") {
+        // When the input has the shape of exactly one alternative, report that alternative's
+        // problems (e.g. `requires.db.interface`) rather than a bare "invalid input".
+        const shaped = issue.errors.filter(
+          (branch) => !branch.every((i) => i.code === "invalid_type" && i.path.length === 0),
+        );
+        const only = shaped.length === 1 ? shaped[0] : undefined;
+        if (only) for (const inner of only) visit(inner, path);
+        else add(path, issue.message);
+      } else if (issue.code === "invalid_key") {
+        // A record key that breaks the key schema: report why, at the key.
+        add(path, issue.issues.map((i) => i.message).join("; ") || issue.message);
+      } else add(path, issue.message);
+    };
+    for (const issue of error.issues) visit(issue, []);
+    return new InputError(what, issues);
   }
 }
 

@@ -16,11 +16,17 @@ export type EndpointMeta = z.output<typeof endpointSchema>;
 
 const endpointsSchema = z.record(
   z.string().regex(/^[a-z][a-z0-9_-]*$/, "endpoint names are lowercase letters, digits, - and _"),
-  endpointSchema,
+  // Juju also accepts the short form `endpoint: interface-name`.
+  z.union([
+    endpointSchema,
+    z
+      .string()
+      .min(1, "an endpoint needs an interface name")
+      .transform((name): EndpointMeta => ({ interface: name })),
+  ]),
 );
 
-/** Charm metadata (the relevant subset of metadata.yaml / charmcraft.yaml). */
-export const charmMetaSchema = z.looseObject({
+const charmMetaShape = z.looseObject({
   name: z.string().min(1),
   summary: z.string().optional(),
   description: z.string().optional(),
@@ -29,6 +35,45 @@ export const charmMetaSchema = z.looseObject({
   requires: endpointsSchema.default({}),
   peers: endpointsSchema.default({}),
 });
+
+type EndpointsOf = {
+  subordinate: boolean;
+  provides: Record<string, EndpointMeta>;
+  requires: Record<string, EndpointMeta>;
+  peers: Record<string, EndpointMeta>;
+};
+
+/** Juju's cross-field metadata rules: unique endpoint names; a subordinate needs a container endpoint. */
+function checkEndpointRules(meta: EndpointsOf, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, EndpointRole>();
+  for (const role of ["provides", "requires", "peers"] as const) {
+    for (const name of Object.keys(meta[role])) {
+      const other = seen.get(name);
+      if (other) {
+        ctx.addIssue({
+          code: "custom",
+          path: [role, name],
+          message: `endpoint "${name}" is declared in both ${other} and ${role}; rename one of them`,
+        });
+      }
+      seen.set(name, role);
+    }
+  }
+  if (
+    meta.subordinate &&
+    !Object.values(meta.requires).some((endpoint) => endpoint.scope === "container")
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["subordinate"],
+      message:
+        'a subordinate charm needs a "requires" endpoint with scope: container; add one or set subordinate: false',
+    });
+  }
+}
+
+/** Charm metadata (the relevant subset of metadata.yaml / charmcraft.yaml). */
+export const charmMetaSchema = charmMetaShape.superRefine(checkEndpointRules);
 export type CharmMeta = z.output<typeof charmMetaSchema>;
 export type CharmMetaInput = z.input<typeof charmMetaSchema>;
 
@@ -43,7 +88,15 @@ export const actionMetaSchema = z.looseObject({
   required: z.array(z.string()).default([]),
   additionalProperties: z.boolean().optional(),
 });
-export const actionsMetaSchema = z.record(z.string(), actionMetaSchema);
+export const actionsMetaSchema = z.record(
+  z
+    .string()
+    .regex(
+      /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/,
+      "action names are lowercase letters, digits and hyphens, starting with a letter",
+    ),
+  actionMetaSchema,
+);
 export type ActionsMeta = z.output<typeof actionsMetaSchema>;
 export type ActionsMetaInput = z.input<typeof actionsMetaSchema>;
 
@@ -105,20 +158,6 @@ export function charmSpec(input: CharmSpecInput): CharmSpec {
   const meta = parseWith(charmMetaSchema, input.meta, "charm metadata");
   const actions = parseWith(actionsMetaSchema, input.actions ?? {}, "actions metadata");
   const config = parseWith(configMetaSchema, input.config ?? {}, "config metadata");
-  const seen = new Map<string, EndpointRole>();
-  for (const role of ["provides", "requires", "peers"] as const) {
-    for (const name of Object.keys(meta[role])) {
-      const other = seen.get(name);
-      if (other) {
-        parseWith(
-          z.never({ error: `endpoint "${name}" is declared in both ${other} and ${role}` }),
-          name,
-          "charm metadata",
-        );
-      }
-      seen.set(name, role);
-    }
-  }
   return Object.freeze({ meta, actions, config });
 }
 
@@ -146,10 +185,12 @@ export function configWithDefaults(
   return Object.freeze(Object.assign(out, values));
 }
 
-const charmcraftSchema = charmMetaSchema.extend({
-  actions: actionsMetaSchema.optional(),
-  config: configMetaSchema.optional(),
-});
+const charmcraftSchema = charmMetaShape
+  .extend({
+    actions: actionsMetaSchema.optional(),
+    config: configMetaSchema.optional(),
+  })
+  .superRefine(checkEndpointRules);
 
 /**
  * Loads a charm's metadata from a directory holding either a `charmcraft.yaml` with the metadata

@@ -41,10 +41,10 @@ export function parseYaml<S extends z.ZodType>(
           const pair = node.items.find(
             (p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(key),
           );
+          // A missing field is reported at its parent's key; a present one at its own key.
           if (!pair) break;
           line = lineOfNode(pair.key) ?? line;
           node = pair.value;
-          line = lineOfNode(node) ?? line;
         } else if (isSeq(node) && typeof key === "number") {
           node = node.items[key];
           line = lineOfNode(node) ?? line;

@@ -13,6 +13,16 @@ export class RelationDataTypeError extends ModelError {
   override name = "RelationDataTypeError";
 }
 
+/** A databag of a relation this unit does not know (Python ops: `RelationNotFoundError`). */
+export class RelationNotFoundError extends ModelError {
+  override name = "RelationNotFoundError";
+}
+
+/** A status a charm may not set (error, unknown) or a value that is not a Status. */
+export class InvalidStatusError extends ModelError {
+  override name = "InvalidStatusError";
+}
+
 /** `getRelation(endpoint)` without an id when the endpoint has several relations. */
 export class TooManyRelatedAppsError extends ModelError {
   override name = "TooManyRelatedAppsError";

@@ -182,7 +182,12 @@ export class Framework {
     this.logger = new JujuLogger(this.logs);
     this.model = new Model(this, env, {
       ...(hook.kind === "relation-broken" ? { brokenRelationId: hook.relationId } : {}),
-      ...(hook.kind === "relation-departed" ? { departingUnit: hook.departingUnit } : {}),
+      ...(hook.kind === "relation-departed"
+        ? {
+            departingUnit: hook.departingUnit,
+            departed: { relationId: hook.relationId, remoteUnit: hook.remoteUnit },
+          }
+        : {}),
     });
     let maxKey = 0;
     for (const d of env.deferred) {
@@ -203,6 +208,16 @@ export class Framework {
   }
 
   registerEvent(bound: EventSourceRef): void {
+    if (!/^[a-z_][a-z0-9_]*$/.test(bound.kind)) {
+      throw new TypeError(
+        `event kind "${bound.kind}" on ${bound.emitter.handle.path} must be snake_case (lowercase letters, digits, _)`,
+      );
+    }
+    if (this.events.has(bound.path)) {
+      throw new TypeError(
+        `two event sources claim ${bound.path}; give objects of the same class distinct keys`,
+      );
+    }
     this.events.set(bound.path, bound);
   }
 

@@ -1,16 +1,30 @@
 import type { ConfigValue } from "../../model/metadata.js";
 import type { CloudCredential, Databag } from "../../model/state.js";
-import type { Status } from "../../model/status.js";
+import { Status } from "../../model/status.js";
 import type { BagWrite, EnvRelation, HookEnvironment } from "../hook.js";
 import {
+  InvalidStatusError,
   KeyError,
   ModelError,
   PermissionDeniedError,
   RelationDataAccessError,
   RelationDataTypeError,
+  RelationNotFoundError,
   TooManyRelatedAppsError,
 } from "./errors.js";
 import type { Framework } from "./framework.js";
+
+/** Juju's `status-set` accepts only these; error and unknown are Juju's to set. */
+function assertSettable(status: Status): void {
+  if (!(status instanceof Status)) {
+    throw new InvalidStatusError(`a status must be a Status, got ${String(status)}`);
+  }
+  if (status.name === "error" || status.name === "unknown") {
+    throw new InvalidStatusError(
+      `a charm cannot set ${status.name} status; use active, blocked, waiting or maintenance`,
+    );
+  }
+}
 
 /** An application as seen from the charm. */
 export class Application {
@@ -117,7 +131,16 @@ export class RelationDataContent implements Iterable<[string, string]> {
     return false;
   }
 
+  private assertKnown(): void {
+    if (this.relation === null) {
+      throw new RelationNotFoundError(
+        `${this.model.env.unitName} does not know this relation; its databag of ${this.owner} cannot be used`,
+      );
+    }
+  }
+
   private assertRead(): void {
+    this.assertKnown();
     if (!this.readable) {
       throw new RelationDataAccessError(
         `${this.model.env.unitName} is not leader and cannot read the application databag of ${this.owner}`,
@@ -126,6 +149,7 @@ export class RelationDataContent implements Iterable<[string, string]> {
   }
 
   private assertWrite(): void {
+    this.assertKnown();
     if (this.writable) return;
     const why =
       this.role === "remote-unit" || this.role === "remote-app"
@@ -168,6 +192,9 @@ export class RelationDataContent implements Iterable<[string, string]> {
 
   delete(key: string): void {
     this.assertWrite();
+    if (typeof key !== "string") {
+      throw new RelationDataTypeError(`databag keys must be strings, got ${typeof key}`);
+    }
     if (!this.overlay) this.overlay = new Map();
     this.overlay.set(key, null);
   }
@@ -293,14 +320,15 @@ export class Relation {
     readonly id: number,
     private readonly env: EnvRelation | null,
     readonly active: boolean,
-    departingUnit: string | null,
+    departedUnit: string | null,
   ) {
     this.app = env?.remoteApp ? model.getApp(env.remoteApp) : null;
     const broken = model.brokenRelationId === id;
     const remoteUnits = env && !broken ? env.remoteUnits : [];
     this.units = new Set(remoteUnits.map((u) => model.getUnit(u)));
     const readable = new Set(remoteUnits);
-    if (departingUnit) readable.add(departingUnit);
+    // During relation-departed the departed unit has left `units`, but its bag stays readable.
+    if (departedUnit) readable.add(departedUnit);
     this.data = new RelationData(model, this, env, readable);
   }
 
@@ -331,8 +359,10 @@ export class Model {
   readonly config: Readonly<Record<string, ConfigValue>>;
   /** Set during relation-broken: that relation is left out of `relations()`. */
   readonly brokenRelationId: number | null;
-  /** Set during relation-departed: the departing unit's bag stays readable. */
+  /** Set during relation-departed: the departing unit (the remote unit, or this unit itself). */
   readonly departingUnit: string | null;
+  /** Set during relation-departed: the relation and remote unit whose bag stays readable. */
+  readonly departed: { readonly relationId: number; readonly remoteUnit: string } | null;
   unitStatusValue: Status;
   appStatusValue: Status;
   readonly unitStatusHistory: Status[] = [];
@@ -345,10 +375,15 @@ export class Model {
   constructor(
     readonly framework: Framework,
     readonly env: HookEnvironment,
-    context: { brokenRelationId?: number; departingUnit?: string } = {},
+    context: {
+      brokenRelationId?: number;
+      departingUnit?: string;
+      departed?: { relationId: number; remoteUnit: string };
+    } = {},
   ) {
     this.brokenRelationId = context.brokenRelationId ?? null;
     this.departingUnit = context.departingUnit ?? null;
+    this.departed = context.departed ?? null;
     this.app = this.getApp(env.appName);
     this.unit = this.getUnit(env.unitName);
     this.config = env.config;
@@ -404,8 +439,8 @@ export class Model {
     const env = this.env.relation(id);
     const known = env !== undefined && env.endpoint === endpoint;
     const active = known && this.brokenRelationId !== id;
-    const departing = this.departingUnit && env && known ? this.departingUnit : null;
-    rel = new Relation(this, endpoint, id, known ? env : null, active, departing);
+    const departed = known && this.departed?.relationId === id ? this.departed.remoteUnit : null;
+    rel = new Relation(this, endpoint, id, known ? env : null, active, departed);
     this.relationCache.set(cacheKey, rel);
     return rel;
   }
@@ -445,10 +480,12 @@ export class Model {
   }
 
   setUnitStatus(status: Status): void {
+    assertSettable(status);
     this.unitStatusValue = status;
     this.unitStatusHistory.push(status);
   }
   setAppStatus(status: Status): void {
+    assertSettable(status);
     this.appStatusValue = status;
     this.appStatusHistory.push(status);
   }
