@@ -1,0 +1,38 @@
+import type { Context } from "../../../src/harness/context.js";
+import type { LogLevel } from "../../../src/harness/hook.js";
+import type { CharmBase } from "../../../src/harness/ops/charm.js";
+import type { Databag, State } from "../../../src/model/state.js";
+
+/** The juju-log lines of the last run, as [level, message] pairs. */
+export function logs(ctx: Context<CharmBase>): [LogLevel, string][] {
+  return ctx.jujuLog.map((l) => [l.level, l.message]);
+}
+
+/** A JSON-encoded list from a bag value, as a set. */
+export function jsonSet(value: string | undefined): Set<string> {
+  if (value === undefined) throw new Error("bag value is missing");
+  const parsed: unknown = JSON.parse(value);
+  if (!Array.isArray(parsed)) throw new Error(`not a JSON list: ${value}`);
+  return new Set(parsed.map(String));
+}
+
+/** The local application and unit bags of a relation in a State. */
+export function bags(state: State, relationId: number): { app: Databag; unit: Databag } {
+  const r = state.getRelation(relationId);
+  if (r?.kind !== "regular") throw new Error(`no regular relation ${relationId}`);
+  return { app: r.localAppData, unit: r.localUnitData };
+}
+
+/** The Python-formatted error line upstream logs when a databag fails to load. */
+export function parseErrorLine(inner: string): string {
+  return `('Error parsing relation databag: ${inner}. ', 'Make sure not to interact with the databags except using the public methods in the provider library and use version V1.')`;
+}
+
+/** The Python-formatted deprecation warning upstream logs when writing in v0 mode. */
+export function v0WarningLine(relationId: number, version?: string): string {
+  const first =
+    version === undefined
+      ? `Requirer in relation ${relationId} did not provide version field,`
+      : `Requirer in relation ${relationId} is using version ${version} of the interface,`;
+  return `('${first}', 'defaulting to version 0.', 'This is deprecated, please consider upgrading the requirer', 'to version 1 of the library.')`;
+}

@@ -1,0 +1,215 @@
+// The Python semantics the ports rely on: json.loads/json.dumps, repr, sorted(), set order, and
+// the databag models' pydantic rules.
+import { describe, expect, it } from "vitest";
+import type { JujuLogLine } from "../../../src/harness/hook.js";
+import { JujuLogger } from "../../../src/harness/ops/framework.js";
+import {
+  type BagReader,
+  loadModel,
+  providerApplicationData,
+  providerUnitDataV0,
+  pydanticLaxInt,
+} from "../../../src/libs/certificate-transfer/databag.js";
+import { DataValidationError } from "../../../src/libs/certificate-transfer/errors.js";
+import {
+  compareCodePoints,
+  JsonDecodeError,
+  JsonIntegerLimitError,
+  JsonNestingLimitError,
+  pyDictRepr,
+  pyJsonDumps,
+  pyJsonLoads,
+  pyStrRepr,
+  pyTupleRepr,
+} from "../../../src/libs/certificate-transfer/python.js";
+import { hookSetOrder } from "../../../src/libs/certificate-transfer/set-order.js";
+
+const bag = (data: Record<string, string>): BagReader => ({ entries: () => Object.entries(data) });
+
+describe("pyJsonLoads (Python json.loads)", () => {
+  it("parses ints as bigints and floats as numbers", () => {
+    expect(pyJsonLoads("1")).toBe(1n);
+    expect(pyJsonLoads("-0")).toBe(0n);
+    expect(pyJsonLoads("1.0")).toBe(1);
+    expect(pyJsonLoads("1e2")).toBe(100);
+    expect(pyJsonLoads("123456789012345678901234567890")).toBe(123456789012345678901234567890n);
+  });
+
+  it("accepts NaN and the infinities, as Python does", () => {
+    expect(pyJsonLoads("NaN")).toBeNaN();
+    expect(pyJsonLoads("Infinity")).toBe(Number.POSITIVE_INFINITY);
+    expect(pyJsonLoads(" [-Infinity] ")).toEqual([Number.NEGATIVE_INFINITY]);
+  });
+
+  it("parses strings, escapes and surrogate pairs; keeps lone surrogates", () => {
+    expect(pyJsonLoads('"a\\nb\\u00e9\\ud83d\\ude00"')).toBe("a\nbé😀");
+    expect(pyJsonLoads('"\\ud800"')).toBe("\ud800");
+    expect(pyJsonLoads('{"a": [true, false, null], "a": 2}')).toEqual(new Map([["a", 2n]]));
+  });
+
+  it.each([
+    "",
+    "   ",
+    "-----BEGIN CERTIFICATE-----",
+    "'single'",
+    "[1,]",
+    '{"a":1,}',
+    "01",
+    "1 2",
+    '"unterminated',
+    '"tab\there"',
+    '"\\x41"',
+    '"\\u12G4"',
+    "\ufeff1",
+    "nan",
+    "{a: 1}",
+  ])("rejects %j with JsonDecodeError", (text) => {
+    expect(() => pyJsonLoads(text)).toThrow(JsonDecodeError);
+  });
+
+  it("throws a ValueError-kind error for integers over 4300 digits", () => {
+    expect(pyJsonLoads("9".repeat(4300))).toBeTypeOf("bigint");
+    expect(() => pyJsonLoads("9".repeat(4301))).toThrow(JsonIntegerLimitError);
+    expect(() => pyJsonLoads(`[${"9".repeat(5000)}]`)).toThrow(
+      /Exceeds the limit \(4300 digits\) for integer string conversion: value has 5000 digits/,
+    );
+    expect(pyJsonLoads(`${"9".repeat(5000)}.0`)).toBeTypeOf("number");
+  });
+
+  it("throws a RecursionError-kind error for very deep nesting", () => {
+    expect(pyJsonLoads(`${"[".repeat(900)}${"]".repeat(900)}`)).toBeInstanceOf(Array);
+    expect(() => pyJsonLoads(`${"[".repeat(5000)}${"]".repeat(5000)}`)).toThrow(
+      JsonNestingLimitError,
+    );
+  });
+});
+
+describe("pyJsonDumps (Python json.dumps)", () => {
+  it("uses Python's separators and ASCII escapes", () => {
+    expect(pyJsonDumps(["a", "b"])).toBe('["a", "b"]');
+    expect(pyJsonDumps([])).toBe("[]");
+    expect(pyJsonDumps(1)).toBe("1");
+    expect(pyJsonDumps('é😀\u007f\n\t"\\')).toBe('"\\u00e9\\ud83d\\ude00\\u007f\\n\\t\\"\\\\"');
+    expect(pyJsonDumps("-----BEGIN CERTIFICATE-----\nMIIB\n")).toBe(
+      '"-----BEGIN CERTIFICATE-----\\nMIIB\\n"',
+    );
+  });
+});
+
+describe("repr", () => {
+  it("quotes and escapes like Python", () => {
+    expect(pyStrRepr("abc")).toBe("'abc'");
+    expect(pyStrRepr("it's")).toBe(`"it's"`);
+    expect(pyStrRepr(`'"`)).toBe(`'\\'"'`);
+    expect(pyStrRepr("a\nb\\c\x01\x7f\u00a0é\u200b\ud800😀")).toBe(
+      "'a\\nb\\\\c\\x01\\x7f\\xa0é\\u200b\\ud800😀'",
+    );
+    expect(pyDictRepr([])).toBe("{}");
+    expect(pyDictRepr([["certificates", '"some string"']])).toBe(
+      `{'certificates': '"some string"'}`,
+    );
+    expect(pyTupleRepr(["x"])).toBe("('x',)");
+    expect(pyTupleRepr(["x", "y"])).toBe("('x', 'y')");
+  });
+});
+
+describe("sorted order and set order", () => {
+  it("compares by code point, not UTF-16 unit", () => {
+    expect(["\uffff", "😀", "a", ""].sort(compareCodePoints)).toEqual(["", "a", "\uffff", "😀"]);
+  });
+
+  it("gives one order per seed, independent of insertion order, varying across seeds", () => {
+    const items = ["c1", "c2", "c3", "c4", "c5"];
+    expect(hookSetOrder(items, 7)).toEqual(hookSetOrder([...items].reverse(), 7));
+    expect(new Set(hookSetOrder(items, 7))).toEqual(new Set(items));
+    const orders = new Set(
+      Array.from({ length: 20 }, (_, seed) => hookSetOrder(items, seed).join()),
+    );
+    expect(orders.size).toBeGreaterThan(5);
+  });
+});
+
+describe("databag models (pydantic lax rules)", () => {
+  const lines: JujuLogLine[] = [];
+  const logger = new JujuLogger(lines);
+
+  it("loads the empty bag with defaults", () => {
+    expect(loadModel(providerApplicationData, bag({}), logger)).toEqual({
+      certificates: new Set(),
+      version: 1,
+    });
+  });
+
+  it.each([
+    ["1", 1],
+    ['"1"', 1],
+    ["1.0", 1],
+    ["true", 1],
+    ['" 2 "', 2],
+    ['"3.00"', 3],
+    ['"1_000"', 1000],
+  ])("loads version %s as %s", (version, expected) => {
+    expect(loadModel(providerApplicationData, bag({ version }), logger).version).toBe(expected);
+  });
+
+  it.each(["1.5", "null", '"one"', "[]", "NaN", "1e30"])("rejects version %s", (version) => {
+    expect(() => loadModel(providerApplicationData, bag({ version }), logger)).toThrow(
+      "failed to validate databag",
+    );
+  });
+
+  it.each(['"some string"', "{}", "[1]", "null", '["\\ud800"]'])(
+    "rejects certificates %s",
+    (certificates) => {
+      expect(() => loadModel(providerApplicationData, bag({ certificates }), logger)).toThrow(
+        DataValidationError,
+      );
+    },
+  );
+
+  it("collapses duplicates and ignores unknown keys (even non-JSON ones)", () => {
+    const data = loadModel(
+      providerApplicationData,
+      bag({ certificates: '["a", "a", "b"]', other: "not json" }),
+      logger,
+    );
+    expect(data.certificates).toEqual(new Set(["a", "b"]));
+  });
+
+  it("needs ca and certificate in the v0 unit model", () => {
+    expect(() => loadModel(providerUnitDataV0, bag({}), logger)).toThrow(
+      "failed to validate databag: {}",
+    );
+    expect(() => loadModel(providerUnitDataV0, bag({ chain: '["a"]' }), logger)).toThrow(
+      DataValidationError,
+    );
+    expect(
+      loadModel(providerUnitDataV0, bag({ ca: '"a"', certificate: '"a"', chain: "null" }), logger),
+    ).toEqual({ ca: "a", certificate: "a", chain: null, version: 0 });
+  });
+
+  it("logs invalid JSON at ERROR and shape errors at DEBUG", () => {
+    lines.length = 0;
+    expect(() =>
+      loadModel(providerApplicationData, bag({ certificates: "unloadable" }), logger),
+    ).toThrow("invalid databag contents: expecting json. {'certificates': 'unloadable'}");
+    expect(() => loadModel(providerApplicationData, bag({ version: '"x"' }), logger)).toThrow();
+    expect(lines).toEqual([
+      {
+        level: "ERROR",
+        message: "invalid databag contents: expecting json. {'certificates': 'unloadable'}",
+      },
+      { level: "DEBUG", message: `failed to validate databag: {'version': '"x"'}` },
+    ]);
+  });
+
+  it("pydanticLaxInt follows pydantic's int rules", () => {
+    expect(pydanticLaxInt(5n)).toBe(5);
+    expect(pydanticLaxInt(false)).toBe(0);
+    expect(pydanticLaxInt("+7")).toBe(7);
+    expect(pydanticLaxInt("_1")).toBeUndefined();
+    expect(pydanticLaxInt("1__0")).toBeUndefined();
+    expect(pydanticLaxInt(2 ** 63)).toBeUndefined();
+    expect(pydanticLaxInt(null)).toBeUndefined();
+  });
+});
