@@ -4,6 +4,7 @@ import {
   BoundEvent,
   DeferredRelationGoneError,
   EventBase,
+  type EventType,
   type FrameworkObject,
   ObjectEvents,
 } from "./framework.js";
@@ -153,18 +154,43 @@ const snake = (name: string) => name.replace(/-/g, "_");
 
 /** `charm.on`: every Juju hook event, plus per-endpoint relation events and actions. */
 export class CharmEvents extends ObjectEvents {
-  readonly install = this.define("install", InstallEvent);
-  readonly start = this.define("start", StartEvent);
-  readonly stop = this.define("stop", StopEvent);
-  readonly remove = this.define("remove", RemoveEvent);
-  readonly updateStatus = this.define("update_status", UpdateStatusEvent);
-  readonly configChanged = this.define("config_changed", ConfigChangedEvent);
-  readonly upgradeCharm = this.define("upgrade_charm", UpgradeCharmEvent);
-  readonly leaderElected = this.define("leader_elected", LeaderElectedEvent);
-  readonly leaderSettingsChanged = this.define(
-    "leader_settings_changed",
-    LeaderSettingsChangedEvent,
-  );
+  // Hook events are defined on first use: a charm pays only for the events it observes.
+  private readonly hookEvents = new Map<string, BoundEvent<HookEvent, []>>();
+  private hook<E extends HookEvent>(kind: string, type: EventType<E, []>): BoundEvent<E, []> {
+    let bound = this.hookEvents.get(kind);
+    if (!bound) {
+      bound = this.define(kind, type);
+      this.hookEvents.set(kind, bound);
+    }
+    return bound as BoundEvent<E, []>;
+  }
+  get install(): BoundEvent<InstallEvent, []> {
+    return this.hook("install", InstallEvent);
+  }
+  get start(): BoundEvent<StartEvent, []> {
+    return this.hook("start", StartEvent);
+  }
+  get stop(): BoundEvent<StopEvent, []> {
+    return this.hook("stop", StopEvent);
+  }
+  get remove(): BoundEvent<RemoveEvent, []> {
+    return this.hook("remove", RemoveEvent);
+  }
+  get updateStatus(): BoundEvent<UpdateStatusEvent, []> {
+    return this.hook("update_status", UpdateStatusEvent);
+  }
+  get configChanged(): BoundEvent<ConfigChangedEvent, []> {
+    return this.hook("config_changed", ConfigChangedEvent);
+  }
+  get upgradeCharm(): BoundEvent<UpgradeCharmEvent, []> {
+    return this.hook("upgrade_charm", UpgradeCharmEvent);
+  }
+  get leaderElected(): BoundEvent<LeaderElectedEvent, []> {
+    return this.hook("leader_elected", LeaderElectedEvent);
+  }
+  get leaderSettingsChanged(): BoundEvent<LeaderSettingsChangedEvent, []> {
+    return this.hook("leader_settings_changed", LeaderSettingsChangedEvent);
+  }
   private readonly relationEvents = new Map<string, RelationEvents>();
   private readonly actionEvents = new Map<
     string,

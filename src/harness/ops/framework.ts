@@ -106,6 +106,9 @@ export class ObjectEvents {
 
 type Handler = (event: EventBase) => void;
 
+/** Event kinds already checked to be snake_case (the check runs once per kind, not per hook). */
+const validKinds = new Set<string>();
+
 /** What the framework needs to know of an event source, whatever its payload. */
 interface EventSourceRef {
   readonly path: string;
@@ -208,7 +211,7 @@ export class Framework {
   }
 
   registerEvent(bound: EventSourceRef): void {
-    if (!/^[a-z_][a-z0-9_]*$/.test(bound.kind)) {
+    if (!validKinds.has(bound.kind) && !/^[a-z_][a-z0-9_]*$/.test(bound.kind)) {
       throw new TypeError(
         `event kind "${bound.kind}" on ${bound.emitter.handle.path} must be snake_case (lowercase letters, digits, _)`,
       );
@@ -218,6 +221,7 @@ export class Framework {
         `two event sources claim ${bound.path}; give objects of the same class distinct keys`,
       );
     }
+    validKinds.add(bound.kind);
     this.events.set(bound.path, bound);
   }
 
@@ -252,7 +256,7 @@ export class Framework {
     );
     const content = {
       ...structuredClone(defaults),
-      ...(saved ? structuredClone(saved.content) : {}),
+      ...(saved ? (JSON.parse(JSON.stringify(saved.content)) as JsonObject) : {}),
     } as T;
     this.stored.set(id, { ownerPath: owner.handle.path, name, content });
     return content;
@@ -330,7 +334,7 @@ export class Framework {
       if (!isJsonValue(s.content)) {
         throw new TypeError(`stored state ${s.ownerPath}.${s.name} holds a value that is not JSON`);
       }
-      const content = structuredClone(s.content) as JsonObject;
+      const content = JSON.parse(JSON.stringify(s.content)) as JsonObject;
       fresh.set(id, { ownerPath: s.ownerPath, name: s.name, content });
     }
     const out: StoredStateRecord[] = [];

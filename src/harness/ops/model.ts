@@ -262,7 +262,8 @@ export class RelationData {
     private readonly model: Model,
     private readonly relation: Relation,
     private readonly env: EnvRelation | null,
-    private readonly readable: ReadonlySet<string>,
+    /** Whether a remote unit's bag is readable in this hook. */
+    private readonly readable: (unitName: string) => boolean,
   ) {}
 
   /** The databag of a unit or application; throws KeyError for one not in this relation. */
@@ -289,7 +290,7 @@ export class RelationData {
     const env = this.model.env;
     if (entity instanceof Unit) {
       if (entity.name === env.unitName) return "own-unit";
-      return this.readable.has(entity.name) ? "remote-unit" : undefined;
+      return this.readable(entity.name) ? "remote-unit" : undefined;
     }
     if (entity.name === env.appName) {
       return this.env?.kind === "peer" ? "peer-app" : "own-app";
@@ -310,12 +311,13 @@ export class RelationData {
 /** A relation as seen from the charm during one hook (Python ops: `ops.Relation`). */
 export class Relation {
   readonly app: Application | null;
-  /** Remote units (peers for a peer relation). A mutable set, cached for the hook, as in ops. */
-  readonly units: Set<Unit>;
   readonly data: RelationData;
+  private unitSet: Set<Unit> | undefined;
+  private readableSet: Set<string> | undefined;
+  private readonly remoteUnitNames: () => readonly string[];
 
   constructor(
-    model: Model,
+    private readonly model: Model,
     readonly name: string,
     readonly id: number,
     private readonly env: EnvRelation | null,
@@ -324,12 +326,23 @@ export class Relation {
   ) {
     this.app = env?.remoteApp ? model.getApp(env.remoteApp) : null;
     const broken = model.brokenRelationId === id;
-    const remoteUnits = env && !broken ? env.remoteUnits : [];
-    this.units = new Set(remoteUnits.map((u) => model.getUnit(u)));
-    const readable = new Set(remoteUnits);
-    // During relation-departed the departed unit has left `units`, but its bag stays readable.
-    if (departedUnit) readable.add(departedUnit);
-    this.data = new RelationData(model, this, env, readable);
+    // Unit lists are built on first use: a hook that never looks at them costs nothing per unit.
+    this.remoteUnitNames = () => (env && !broken ? env.remoteUnits : []);
+    this.data = new RelationData(model, this, env, (unitName) => {
+      if (!this.readableSet) {
+        this.readableSet = new Set(this.remoteUnitNames());
+        // During relation-departed the departed unit has left `units`, but its bag stays readable.
+        if (departedUnit) this.readableSet.add(departedUnit);
+      }
+      return this.readableSet.has(unitName);
+    });
+  }
+
+  /** Remote units (peers for a peer relation). A mutable set, cached for the hook, as in ops. */
+  get units(): Set<Unit> {
+    if (!this.unitSet)
+      this.unitSet = new Set(this.remoteUnitNames().map((u) => this.model.getUnit(u)));
+    return this.unitSet;
   }
 
   /**
