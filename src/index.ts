@@ -18,6 +18,14 @@ export type {
   JujuLogLine,
   LogLevel,
 } from "./harness/hook.js";
+export {
+  checkInvariants,
+  formatViolations,
+  type InvariantId,
+  invariantDescriptions,
+  type Violation,
+} from "./harness/invariants.js";
+export { type MermaidOptions, traceToMermaid } from "./harness/mermaid.js";
 export { CharmBase, type CharmClass } from "./harness/ops/charm.js";
 export {
   KeyError,
@@ -66,11 +74,34 @@ export {
   RelationDataContent,
   Unit,
 } from "./harness/ops/model.js";
+export {
+  ListScheduler,
+  Prng,
+  RecordingScheduler,
+  type Scheduler,
+  SeededScheduler,
+} from "./harness/scheduler.js";
+export {
+  type ActionRun,
+  type DeployOptions,
+  type HookErrorPolicy,
+  SettleLimitError,
+  Simulation,
+  type SimulationOptions,
+} from "./harness/simulation.js";
+export {
+  type CommitRecord,
+  type HookRecord,
+  Trace,
+  type TraceFile,
+  type TraceRecord,
+} from "./harness/trace.js";
 export { checkConsistency, InconsistentScenarioError } from "./model/consistency.js";
 export { InputError } from "./model/errors.js";
 export type { ContextEvent } from "./model/event.js";
 export { type Hook, type HookKind, relationHookKinds, unitHookKinds } from "./model/hooks.js";
 export type { JsonObject, JsonValue } from "./model/json.js";
+export { JujuModel, ModelOperationError } from "./model/juju-model.js";
 export {
   type ActionsMeta,
   type CharmMeta,

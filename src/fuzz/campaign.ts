@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { checkInvariants, formatViolations } from "../harness/invariants.js";
 import type { CharmCatalog } from "./catalog.js";
-import { runScenario, type ScenarioRun } from "./execute.js";
+import { type RunOptions, runScenario, type ScenarioRun } from "./execute.js";
 import type { Scenario } from "./operations.js";
 
 /** What a property says about a run: null when it holds, else why not. */
@@ -21,7 +21,9 @@ export interface FuzzCase {
   /** The QUIRK (spec/) a counterexample shows, when expect = quirk. */
   readonly quirk?: string;
   readonly arbitrary: fc.Arbitrary<Scenario>;
-  readonly check: PropertyCheck;
+  /** The property; or `oracle`, when checking needs to watch the steps as they run. */
+  readonly check?: PropertyCheck;
+  readonly oracle?: () => Oracle;
   readonly catalog: CharmCatalog;
   /** Run count relative to the campaign budget (default 1). */
   readonly weight?: number;
@@ -47,17 +49,32 @@ export interface CaseResult {
   };
 }
 
+/** A property that watches steps as they run (e.g. to know what a provider was asked to serve). */
+export interface Oracle {
+  readonly beforeStep?: RunOptions["beforeStep"];
+  readonly afterStep?: RunOptions["afterStep"];
+  readonly check: PropertyCheck;
+}
+
 class PropertyViolation extends Error {
   override name = "PropertyViolation";
 }
 
 /** Evaluates one case's property on one scenario: the violation message, or null. */
 export function evaluate(
-  fuzzCase: Pick<FuzzCase, "check" | "catalog">,
+  fuzzCase: Pick<FuzzCase, "check" | "oracle" | "catalog">,
   scenario: Scenario,
 ): { run: ScenarioRun; message: string | null } {
-  const run = runScenario(scenario, { catalog: fuzzCase.catalog, onHookError: "skip" });
-  return { run, message: fuzzCase.check(run, scenario) };
+  const oracle: Oracle | undefined =
+    fuzzCase.oracle?.() ?? (fuzzCase.check ? { check: fuzzCase.check } : undefined);
+  if (!oracle) throw new Error("a fuzz case needs a check or an oracle");
+  const run = runScenario(scenario, {
+    catalog: fuzzCase.catalog,
+    onHookError: "skip",
+    ...(oracle.beforeStep ? { beforeStep: oracle.beforeStep } : {}),
+    ...(oracle.afterStep ? { afterStep: oracle.afterStep } : {}),
+  });
+  return { run, message: oracle.check(run, scenario) };
 }
 
 /** Runs fast-check on one case with a seed and budget; shrinks any counterexample. */

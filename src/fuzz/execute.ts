@@ -50,6 +50,8 @@ export interface RunOptions {
     unit: string | null;
     sim: Simulation;
   }) => void;
+  /** Called after each step with its outcome. */
+  readonly afterStep?: (outcome: StepOutcome, sim: Simulation) => void;
 }
 
 /** Resolves a unit reference against the current model; null if it names no unit now. */
@@ -101,13 +103,22 @@ export function runScenario(scenario: Scenario, options: RunOptions): ScenarioRu
   });
   if (credential) sim.setCloudCredential(credential);
   const steps: StepOutcome[] = [];
+  const appCharms = new Map<string, string>();
   scenario.steps.forEach((op, index) => {
-    steps.push(runStep(sim, op, index, options));
+    const outcome = runStep(sim, op, index, options, appCharms);
+    steps.push(outcome);
+    options.afterStep?.(outcome, sim);
   });
   return { sim, steps };
 }
 
-function runStep(sim: Simulation, op: Operation, index: number, options: RunOptions): StepOutcome {
+function runStep(
+  sim: Simulation,
+  op: Operation,
+  index: number,
+  options: RunOptions,
+  appCharms: Map<string, string>,
+): StepOutcome {
   const strict = options.strict ?? false;
   const unitRef = "unit" in op ? op.unit : null;
   const unit = unitRef === null ? null : resolveUnit(sim, unitRef);
@@ -129,6 +140,7 @@ function runStep(sim: Simulation, op: Operation, index: number, options: RunOpti
           configValues: op.config,
           trusted: op.trusted,
         });
+        appCharms.set(op.app, op.charm);
         break;
       }
       case "add-unit":
@@ -160,7 +172,7 @@ function runStep(sim: Simulation, op: Operation, index: number, options: RunOpti
         break;
       case "call": {
         const u = unit as string;
-        const entry = options.catalog.get(sim.model.app(sim.model.unit(u).app).charm);
+        const entry = options.catalog.get(appCharms.get(sim.model.unit(u).app) ?? "");
         const fn = entry.calls[op.method];
         if (!fn) {
           return skip(
@@ -171,6 +183,7 @@ function runStep(sim: Simulation, op: Operation, index: number, options: RunOpti
           const value = sim.exec(u, (charm) => fn(charm, op.args));
           return { ...base, status: "ok", ...(value !== undefined ? { value } : {}) };
         } catch (e) {
+          if (e instanceof ModelOperationError) return skip(e.message);
           return { ...base, status: "failed", detail: errorText(e) };
         }
       }

@@ -490,6 +490,11 @@ export class Simulation {
    */
   exec<C extends CharmBase, T>(unitName: string, fn: (charm: C) => T): T {
     const unit = this.model.unit(unitName);
+    if (!unit.installed) {
+      throw new ModelOperationError(
+        `unit ${unitName} has not run install yet; its charm cannot be called`,
+      );
+    }
     const hook: Hook = { kind: "update-status" };
     const env = this.environment(unit, hook);
     const fw = new Framework(env, hook);
@@ -542,6 +547,7 @@ export class Simulation {
       if (!(req in full)) throw new ModelOperationError(`action ${name} needs param "${req}"`);
     }
     if (unit.error) throw new ModelOperationError(`unit ${unitName} is in error; resolve it first`);
+    if (!unit.installed) throw new ModelOperationError(`unit ${unitName} has not run install yet`);
     this.actionCounter += 1;
     const hook: Hook = { kind: "action", name, params, id: String(this.actionCounter) };
     const record = this.runActionHook(unit, hook);

@@ -1,9 +1,12 @@
 import type { FuzzCase } from "../campaign.js";
 import { CharmCatalog } from "../catalog.js";
+import { certificateTransferCases } from "./certificate-transfer.js";
+import { ctCharms } from "./ct-charms.js";
 import { chattyCharms, orderingCases } from "./juju-ordering.js";
 
 /** The bundled campaigns, by name. */
 export const campaigns: Readonly<Record<string, () => FuzzCase[]>> = {
+  "certificate-transfer": certificateTransferCases,
   "juju-ordering": orderingCases,
 };
 
@@ -11,5 +14,5 @@ export const campaignNames = (): string[] => Object.keys(campaigns);
 
 /** Every bundled charm, for scenario files. */
 export function bundledCatalog(): CharmCatalog {
-  return new CharmCatalog([...chattyCharms]);
+  return new CharmCatalog([...chattyCharms, ...ctCharms]);
 }

@@ -10,13 +10,15 @@
  * 2. v0-mode removal writes the empty state. Removing the last certificate, or all of them, in
  *    v0 mode clears this unit's v0 keys instead of writing nothing, so requirers stop seeing
  *    certificates the provider no longer offers.
- * 3. Certificates survive a mode switch. The provider reads both layouts (its application bag and
- *    its unit bag) and merges them before adding or removing, and every write clears the layout it
- *    does not use. Certificates written in v0 mode before the requirer's `version` arrived are
+ * 3. Certificates survive a mode switch and a change of leader. The provider reads both layouts
+ *    (its application bag and its unit bag) and merges them before adding or removing. In v1 mode
+ *    it clears its v0 keys; in v0 mode it writes the v0 layout to its unit bag and also keeps the
+ *    set in the v1 layout of its application bag, which a later leader reads back. Certificates written in v0 mode before the requirer's `version` arrived are
  *    carried into the v1 layout instead of being lost, and stale v0 data can no longer be
  *    resurrected by the requirer's fallback after a later removal.
  * 4. The requirer reads every provider unit. The provider application bag (written by the
- *    provider's leader) is preferred; only when it holds no certificates are the v0-layout bags of
+ *    provider's leader) is preferred and authoritative once it holds a `certificates` key (even an
+ *    empty list); only when it has none (a v0-library provider) are the v0-layout bags of
  *    all provider units read and merged, so the result no longer depends on which unit one
  *    arbitrary pick lands on. (The requirer cannot tell which provider unit leads, so a former
  *    leader's v0 data that it never cleared is still included.)
@@ -71,7 +73,6 @@ export {
 } from "./v1.js";
 
 const V0_LAYOUT_KEYS = ["ca", "certificate", "chain", "version"] as const;
-const V1_LAYOUT_KEYS = ["certificates", "version"] as const;
 
 function deleteKeys(bag: RelationDataContent, keys: readonly string[]): void {
   for (const key of keys) if (bag.has(key)) bag.delete(key);
@@ -145,7 +146,17 @@ export class CertificateTransferProvides extends FaithfulProvides {
     this.logger.warning(v0ModeWarning(relation.id, version));
     if (list.length === 0) deleteKeys(unitBag, V0_LAYOUT_KEYS);
     else dumpModel(unitBag, v0UnitFields(list), true);
-    deleteKeys(appBag, V1_LAYOUT_KEYS);
+    // The set is also kept in the v1 layout of the application bag: v0 requirers ignore that bag,
+    // a v1 requirer that has not advertised its version yet reads it first, and a later leader
+    // (whose own unit bag is empty) reads the set back from it instead of losing it.
+    dumpModel(
+      appBag,
+      [
+        ["certificates", list],
+        ["version", LIBAPI],
+      ],
+      true,
+    );
   }
 
   protected override order(certificates: ReadonlySet<string>): string[] {
@@ -193,7 +204,11 @@ export class CertificateTransferRequires extends FaithfulRequires {
     if (relation.app === null) return new Set();
     try {
       const fromApp = this.load(providerApplicationData, relation.data.get(relation.app));
-      if (fromApp.certificates.size > 0) return fromApp.certificates;
+      // A provider that wrote the v1 layout (even an empty list) is authoritative: falling back to
+      // unit bags then would resurrect v0 data a former leader never cleared.
+      if (fromApp.certificates.size > 0 || relation.data.get(relation.app).has("certificates")) {
+        return fromApp.certificates;
+      }
     } catch (error) {
       if (!(error instanceof DataValidationError)) throw error;
       this.logger.error(parseErrorMessage(error));
