@@ -1,0 +1,218 @@
+/**
+ * The lxd-integrator charm: finds LXD credentials (the cloud credential `juju trust` grants,
+ * else the four config options) and serves the `lxd` interface on its `api` endpoint.
+ *
+ * LxdIntegratorCharm is the faithful port (interface object Lxd). Its static `wiring` chooses
+ * how credentials reach the interface object: "intended" hands them over with
+ * `setCredentials`; "upstream" reproduces upstream's unwired charm (the call is commented out
+ * there), so the interface object is never ready and defers every relation hook forever.
+ * LxdIntegratorUpstreamWiringCharm is that second flavour, ready to deploy.
+ *
+ * LxdIntegratorFixedCharm uses LxdFixed and reports LXD problems in its status instead of
+ * failing hooks.
+ */
+import { z } from "zod";
+import { CharmBase, type CharmClass } from "../../harness/ops/charm.js";
+import { KeyError, PermissionDeniedError } from "../../harness/ops/errors.js";
+import type { Framework } from "../../harness/ops/framework.js";
+import { Lxd } from "../../libs/lxd/provider.js";
+import { LxdFixed } from "../../libs/lxd/provider-fixed.js";
+import type { CloudCredential } from "../../model/state.js";
+import { ActiveStatus, BlockedStatus, WaitingStatus } from "../../model/status.js";
+import { LXD_INTEGRATOR_ENDPOINT } from "./metadata.js";
+
+/** How the charm hands credentials to the interface object. */
+export type LxdWiring = "intended" | "upstream";
+
+export const MISSING_CREDENTIALS = "Missing credentials access; grant with: juju trust";
+
+/** The four things needed to talk to LXD. */
+export interface LxdCredentials {
+  readonly endpoint: string;
+  readonly clientCert: string;
+  readonly clientKey: string;
+  readonly serverCert: string;
+}
+
+const credentialAttrsSchema = z.looseObject({
+  "client-cert": z.string(),
+  "client-key": z.string(),
+  "server-cert": z.string(),
+});
+
+const configSchema = z.looseObject({
+  lxd_endpoint: z.string().default(""),
+  lxd_client_cert: z.string().default(""),
+  lxd_client_key: z.string().default(""),
+  lxd_server_cert: z.string().default(""),
+});
+
+const complete = (c: LxdCredentials) =>
+  Boolean(c.endpoint && c.clientCert && c.clientKey && c.serverCert);
+
+function fromCloud(credential: CloudCredential, attrs: z.output<typeof credentialAttrsSchema>) {
+  return {
+    endpoint: credential.endpoint,
+    clientCert: attrs["client-cert"],
+    clientKey: attrs["client-key"],
+    serverCert: attrs["server-cert"],
+  };
+}
+
+/** The credentials in the charm's config (empty strings where unset). */
+function fromConfig(charm: CharmBase): LxdCredentials {
+  const config = configSchema.parse(charm.config);
+  return {
+    endpoint: config.lxd_endpoint,
+    clientCert: config.lxd_client_cert,
+    clientKey: config.lxd_client_key,
+    serverCert: config.lxd_server_cert,
+  };
+}
+
+/** `credential-get`, or null when the application is not trusted. */
+function cloudCredential(charm: CharmBase): CloudCredential | null {
+  try {
+    return charm.model.credentialGet();
+  } catch (error) {
+    if (error instanceof PermissionDeniedError) return null;
+    throw error;
+  }
+}
+
+/** The faithful port of the integrator charm. */
+export class LxdIntegratorCharm extends CharmBase {
+  /** "intended": credentials reach the interface object; "upstream": they never do. */
+  static wiring: LxdWiring = "intended";
+  readonly client: Lxd;
+
+  constructor(framework: Framework) {
+    super(framework);
+    framework.observe(this.on.install, () => this.checkCredentials());
+    framework.observe(this.on.configChanged, () => this.checkCredentials());
+    this.client = new Lxd(this, LXD_INTEGRATOR_ENDPOINT);
+  }
+
+  get wiring(): LxdWiring {
+    return (this.constructor as typeof LxdIntegratorCharm).wiring;
+  }
+
+  private wire(c: LxdCredentials): void {
+    if (this.wiring === "intended") {
+      this.client.setCredentials(c.endpoint, c.clientCert, c.clientKey, c.serverCert);
+    }
+  }
+
+  /** Upstream's check: cloud credential, then config; Active when complete, else Blocked. */
+  private checkCredentials(): boolean {
+    const credential = cloudCredential(this);
+    if (credential !== null) {
+      const attrs = credentialAttrsSchema.safeParse(credential.attrs);
+      if (!attrs.success) {
+        // Upstream indexes the attributes directly: a missing one fails the hook.
+        const missing = attrs.error.issues.map((i) => String(i.path[0])).join(", ");
+        throw new KeyError(`cloud credential has no attribute ${missing}`);
+      }
+      const c = fromCloud(credential, attrs.data);
+      if (complete(c)) {
+        this.wire(c);
+        this.unit.status = new ActiveStatus();
+        return true;
+      }
+    }
+    const c = fromConfig(this);
+    if (complete(c)) {
+      this.wire(c);
+      this.unit.status = new ActiveStatus();
+      return true;
+    }
+    this.unit.status = new BlockedStatus(MISSING_CREDENTIALS);
+    return false;
+  }
+}
+
+/** The faithful port with upstream's wiring: credentials never reach the interface object. */
+export class LxdIntegratorUpstreamWiringCharm extends LxdIntegratorCharm {
+  static override wiring: LxdWiring = "upstream";
+}
+
+/** The faithful charm class with the given wiring. */
+export function lxdIntegratorCharm(wiring: LxdWiring): CharmClass<LxdIntegratorCharm> {
+  return wiring === "intended" ? LxdIntegratorCharm : LxdIntegratorUpstreamWiringCharm;
+}
+
+/** The integrator with upstream's defects fixed (interface object LxdFixed). */
+export class LxdIntegratorFixedCharm extends CharmBase {
+  readonly lxd: LxdFixed;
+
+  constructor(framework: Framework) {
+    super(framework);
+    this.lxd = new LxdFixed(this, LXD_INTEGRATOR_ENDPOINT);
+    framework.observe(this.on.install, () => this.checkCredentials());
+    framework.observe(this.on.configChanged, () => this.checkCredentials());
+    framework.observe(this.on.updateStatus, () => {
+      this.lxd.retryPending();
+      this.refreshStatus();
+    });
+    const events = this.on.relation(LXD_INTEGRATOR_ENDPOINT);
+    const refresh = () => this.refreshStatus();
+    framework.observe(events.created, refresh);
+    framework.observe(events.joined, refresh);
+    framework.observe(events.changed, refresh);
+    framework.observe(events.departed, refresh);
+    framework.observe(events.broken, refresh);
+  }
+
+  /** The credentials to use: the cloud credential when trusted and complete, else config. */
+  credentials(): LxdCredentials | null {
+    const credential = cloudCredential(this);
+    if (credential !== null) {
+      const attrs = credentialAttrsSchema.safeParse(credential.attrs);
+      if (attrs.success) {
+        const c = fromCloud(credential, attrs.data);
+        if (complete(c)) return c;
+      }
+      this.framework.logger.warning(
+        "the cloud credential lacks client-cert, client-key or server-cert; trying the charm config",
+      );
+    }
+    const c = fromConfig(this);
+    return complete(c) ? c : null;
+  }
+
+  private checkCredentials(): void {
+    const c = this.credentials();
+    if (c === null) this.lxd.clearCredentials();
+    else this.lxd.setCredentials(c.endpoint, c.clientCert, c.clientKey, c.serverCert);
+    this.refreshStatus();
+  }
+
+  /** Status from the interface object's state: LXD problems first, then credentials. */
+  refreshStatus(): void {
+    const problem = this.lxd.problem;
+    if (problem !== null) {
+      this.unit.status =
+        problem.severity === "blocked"
+          ? new BlockedStatus(problem.message)
+          : new WaitingStatus(problem.message);
+      return;
+    }
+    if (!this.lxd.credentialsComplete) {
+      this.unit.status = new BlockedStatus(MISSING_CREDENTIALS);
+      return;
+    }
+    if (!this.lxd.isReady) {
+      this.unit.status = new WaitingStatus(`checking credentials with LXD at ${this.lxd.endpoint}`);
+      return;
+    }
+    const rejected = this.lxd.rejected;
+    if (rejected.length > 0) {
+      const units = [...new Set(rejected.map((line) => line.split(":", 1)[0]))].join(", ");
+      this.unit.status = new ActiveStatus(
+        `ignoring invalid client certificates from ${units} (see juju debug-log)`,
+      );
+      return;
+    }
+    this.unit.status = new ActiveStatus();
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * The provider side of the `lxd` interface, ported faithfully from the LXD integrator's
+ * interface object (upstream `src/interface.py`, class `Lxd`), defects included so that the
+ * property suites can find them. See ../../../../shared/spec/lxd.md; the QUIRKs:
+ *
+ * - relation-changed reads `trusted_certs_fp` from the *requirer's* unit bag, where no requirer
+ *   writes it, so the set of "registered" certificates is always empty;
+ * - the "unregister" branch would fingerprint those fingerprints as if they were PEM text and
+ *   fail; with the previous quirk it never runs, so certificates are never removed;
+ * - every client certificate is POSTed again on every relation-changed;
+ * - there is no relation-departed or relation-broken handler: a requirer's certificates stay
+ *   trusted by LXD after it leaves;
+ * - an application-level relation-changed (no remote unit) reads the bag of a missing unit and
+ *   the hook fails.
+ *
+ * Two more upstream behaviours follow from the code, not listed as QUIRKs in the spec:
+ * relation-joined finds its relation with `getRelation(endpoint)` (so it raises once the
+ * endpoint has two relations) and overwrites `nodes` with an empty `trusted_certs_fp`, dropping
+ * fingerprints that earlier relation-changed hooks added; and a fingerprint is added to
+ * `trusted_certs_fp` even when LXD refused to register the certificate.
+ *
+ * The fixed variant is LxdFixed (./provider-fixed.ts).
+ */
+import { z } from "zod";
+import type { CharmBase } from "../../harness/ops/charm.js";
+import type { RelationChangedEvent, RelationJoinedEvent } from "../../harness/ops/events.js";
+import { FrameworkObject, type JujuLogger } from "../../harness/ops/framework.js";
+import { fingerprintSha256 } from "../../pki/pem.js";
+import { parseCertificate } from "../../pki/x509.js";
+import { LxdClient, type LxdIdentity } from "./client.js";
+import {
+  CLIENT_CERTIFICATES_KEY,
+  LXD_INTERFACE_VERSION,
+  NODES_KEY,
+  pythonJsonDumps,
+  TRUSTED_CERTS_FP_KEY,
+  VERSION_KEY,
+} from "./data.js";
+
+/** `setCredentials` reached LXD, which does not trust the given client certificate. */
+export class LxdNotTrustedError extends Error {
+  override readonly name = "LxdNotTrustedError";
+  constructor() {
+    super("invalid credentials: not trusted");
+  }
+}
+
+/** Python's TypeError, raised where upstream would raise one on ill-typed relation data. */
+export class PythonTypeError extends Error {
+  override readonly name = "TypeError";
+}
+
+/** Upstream's stored state: every field starts as null. */
+export type LxdState = {
+  endpoint: string | null;
+  serverName: string | null;
+  clientCert: string | null;
+  clientKey: string | null;
+  serverCert: string | null;
+};
+
+const EMPTY_STATE: LxdState = {
+  endpoint: null,
+  serverName: null,
+  clientCert: null,
+  clientKey: null,
+  serverCert: null,
+};
+
+/** What the provider side offers the charm, in both variants. */
+export interface LxdProvider {
+  readonly isReady: boolean;
+  readonly endpoint: string | null;
+  readonly serverName: string | null;
+  setCredentials(endpoint: string, clientCert: string, clientKey: string, serverCert: string): void;
+}
+
+/** This unit's own `nodes`, as upstream reads them back (keys beyond these are kept). */
+const ownNodeSchema = z.looseObject({
+  endpoint: z.unknown(),
+  trusted_certs_fp: z.union([z.string(), z.array(z.unknown())]),
+});
+const ownNodesSchema = z.array(ownNodeSchema);
+
+function pythonTypeName(value: unknown): string {
+  if (value === null) return "NoneType";
+  if (Array.isArray(value)) return "list";
+  switch (typeof value) {
+    case "string":
+      return "str";
+    case "boolean":
+      return "bool";
+    case "number":
+      return Number.isInteger(value) ? "int" : "float";
+    case "object":
+      return "dict";
+    default:
+      return typeof value;
+  }
+}
+
+/**
+ * Python's `set(value)` over a JSON-decoded value, as an ordered list of distinct members:
+ * a list gives its items (lists and dicts inside are unhashable), a string its characters, a
+ * dict its keys; anything else is not iterable.
+ */
+export function pythonSet(value: unknown): unknown[] {
+  if (typeof value === "string") return [...new Set(value)];
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (item !== null && typeof item === "object") {
+        throw new PythonTypeError(`unhashable type: '${pythonTypeName(item)}'`);
+      }
+    }
+    return [...new Set(value)];
+  }
+  if (value !== null && typeof value === "object") return Object.keys(value);
+  throw new PythonTypeError(`'${pythonTypeName(value)}' object is not iterable`);
+}
+
+/** `received.get(key, [])`, JSON-decoded when it is a string (it always is, in a databag). */
+function decodedOrEmpty(raw: string | undefined): unknown {
+  return raw === undefined ? [] : (JSON.parse(raw) as unknown);
+}
+
+/** The LXD interface object on the integrator's side, as upstream wrote it. */
+export class Lxd extends FrameworkObject implements LxdProvider {
+  private readonly state: LxdState;
+  private readonly logger: JujuLogger;
+
+  constructor(
+    private readonly charm: CharmBase,
+    readonly relationName: string,
+  ) {
+    super(charm, relationName);
+    this.state = this.framework.storedState(this, "state", { ...EMPTY_STATE });
+    this.logger = this.framework.getLogger("interface");
+    const events = charm.on.relation(relationName);
+    this.framework.observe(events.changed, (e) => this.onRelationChanged(e));
+    this.framework.observe(events.joined, (e) => this.onRelationJoined(e));
+  }
+
+  /** Whether a relation exists on the endpoint (upstream `is_joined`). */
+  get isJoined(): boolean {
+    return this.charm.model.getRelation(this.relationName) !== null;
+  }
+
+  /** Endpoint, client certificate, client key and server certificate are all set. */
+  get isReady(): boolean {
+    const s = this.state;
+    return Boolean(s.endpoint && s.clientCert && s.clientKey && s.serverCert);
+  }
+
+  get endpoint(): string | null {
+    return this.state.endpoint;
+  }
+
+  get serverName(): string | null {
+    return this.state.serverName;
+  }
+
+  /** A copy of the stored state. */
+  get stored(): Readonly<LxdState> {
+    return { ...this.state };
+  }
+
+  private client(): LxdClient {
+    const s = this.state;
+    const identity: LxdIdentity = {
+      endpoint: s.endpoint ?? "",
+      clientCert: s.clientCert ?? "",
+      clientKey: s.clientKey ?? "",
+      serverCert: s.serverCert ?? "",
+    };
+    return new LxdClient(this.charm.model, identity);
+  }
+
+  /**
+   * Stores the credentials, then asks LXD (`GET /1.0`, with that identity) whether it trusts
+   * them: throws LxdNotTrustedError if not; otherwise stores the server's name. A connection or
+   * TLS failure propagates, as upstream's does.
+   */
+  setCredentials(
+    endpoint: string,
+    clientCert: string,
+    clientKey: string,
+    serverCert: string,
+  ): void {
+    Object.assign(this.state, { endpoint, clientCert, clientKey, serverCert });
+    const info = this.client().serverInfo();
+    if (info.auth !== "trusted") throw new LxdNotTrustedError();
+    this.state.serverName = info.serverName;
+    this.logger.info("credentials configured");
+  }
+
+  private onRelationJoined(event: RelationJoinedEvent): void {
+    if (!this.isReady) {
+      event.defer();
+      return;
+    }
+    // Upstream looks the relation up by endpoint name rather than using the event's relation.
+    const relation = this.charm.model.getRelation(this.relationName);
+    if (relation === null) {
+      throw new PythonTypeError("'NoneType' object has no attribute 'data'");
+    }
+    const data = relation.data.get(this.charm.model.unit);
+    data.set(
+      NODES_KEY,
+      pythonJsonDumps([
+        { endpoint: this.state.endpoint, name: this.state.serverName, trusted_certs_fp: [] },
+      ]),
+    );
+    data.set(VERSION_KEY, LXD_INTERFACE_VERSION);
+  }
+
+  private onRelationChanged(event: RelationChangedEvent): void {
+    if (!this.isReady) {
+      event.defer();
+      return;
+    }
+    // QUIRK: with no remote unit (an application-level change) this raises KeyError.
+    const received = event.relation.data.get(event.unit);
+    const localData = event.relation.data.get(this.charm.model.unit);
+
+    // QUIRK: the requirer's bag never holds trusted_certs_fp, so this is always empty.
+    const registered = pythonSet(decodedOrEmpty(received.get(TRUSTED_CERTS_FP_KEY)));
+    const clientCertificates = pythonSet(decodedOrEmpty(received.get(CLIENT_CERTIFICATES_KEY)));
+
+    // QUIRK: these are fingerprints, which unregisterCert tries to read as PEM certificates.
+    const removed = registered.filter((c) => !clientCertificates.includes(c));
+    for (const cert of removed) this.unregisterCert(cert);
+
+    // Validated, but the decoded objects themselves are kept so their key order survives.
+    const decoded: unknown = JSON.parse(localData.get(NODES_KEY) ?? "[]");
+    ownNodesSchema.parse(decoded);
+    const nodes = decoded as z.output<typeof ownNodesSchema>;
+    const currentNode = nodes.find((node) => node.endpoint === this.state.endpoint);
+    if (currentNode === undefined) {
+      throw new Error(
+        `no node with endpoint ${JSON.stringify(this.state.endpoint)} in this unit's ${NODES_KEY} (upstream: StopIteration)`,
+      );
+    }
+    const trustedRaw = currentNode.trusted_certs_fp;
+    const trustedFps = pythonSet(
+      typeof trustedRaw === "string" ? (JSON.parse(trustedRaw) as unknown) : trustedRaw,
+    );
+    const newCerts = clientCertificates.filter((c) => !registered.includes(c));
+    for (const cert of newCerts) {
+      this.registerCert(cert);
+      const fp = this.certFingerprint(cert);
+      if (!trustedFps.includes(fp)) trustedFps.push(fp);
+    }
+    currentNode.trusted_certs_fp = trustedFps;
+    localData.set(NODES_KEY, pythonJsonDumps(z.json().parse([currentNode])));
+  }
+
+  /** Parses `cert` as a PEM certificate (upstream `load_certificate`) and fingerprints it. */
+  private certFingerprint(cert: unknown): string {
+    if (typeof cert !== "string") {
+      throw new PythonTypeError(
+        `initial_value must be str or None, not ${pythonTypeName(cert)} (certificate ${JSON.stringify(cert)})`,
+      );
+    }
+    parseCertificate(cert);
+    return fingerprintSha256(cert);
+  }
+
+  private registerCert(cert: unknown): void {
+    const fp = this.certFingerprint(cert);
+    this.logger.info(`adding certificate ${fp} to trust store`);
+    const outcome = this.client().register(cert as string);
+    if (outcome.kind === "added") return;
+    if (outcome.kind === "already-trusted") {
+      this.logger.warning("certificate already provisioned. Skipping provision");
+      return;
+    }
+    this.logger.error(outcome.detail);
+  }
+
+  private unregisterCert(cert: unknown): void {
+    const fp = this.certFingerprint(cert);
+    this.logger.info(`removing certificate ${fp} from trust store`);
+    const outcome = this.client().unregister(fp);
+    if (outcome.kind !== "removed") {
+      this.logger.error(outcome.kind === "failed" ? outcome.detail : "Certificate not found");
+    }
+  }
+}
