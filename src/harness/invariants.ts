@@ -155,8 +155,9 @@ export function checkInvariants(trace: Trace | readonly TraceRecord[]): Violatio
     // I6: nothing after broken.
     if (s.broken) add("I6", `${label}: ${h.kind} after relation-broken`, h);
 
-    // I3: the next hook of r after joined(R) is changed(R).
-    if (s.expectChanged && done) {
+    // I3: the next hook of r after joined(R) is changed(R). Every attempt is checked for its
+    // position (a failed hook is still one Juju ran); only a completed changed(R) clears it.
+    if (s.expectChanged) {
       const want = s.expectChanged.record.remote;
       if (!(h.kind === "relation-changed" && h.remote === want)) {
         add(
@@ -166,12 +167,14 @@ export function checkInvariants(trace: Trace | readonly TraceRecord[]): Violatio
           h,
         );
       }
-      s.expectChanged = null;
+      if (done) s.expectChanged = null;
     }
 
-    // I10: data visibility (checked before this hook's own effect).
+    // I10: data visibility. The unit joining is visible during its relation-joined; the unit
+    // departing is no longer listed during its relation-departed.
     if (h.seen) {
       const visible = new Set(s.joined);
+      if (h.kind === "relation-joined" && h.remote) visible.add(h.remote);
       if (h.kind === "relation-departed" && h.remote) visible.delete(h.remote);
       if (h.kind === "relation-broken") visible.clear();
       let digest = 0;

@@ -85,6 +85,8 @@ export interface UnitRecord {
   updateStatusQueued: number;
   /** The hook that failed; the unit runs nothing until it is resolved. */
   error: Hook | null;
+  /** A failed hook resolved with retry: Juju re-runs exactly this hook before anything else. */
+  retry: Hook | null;
   readonly views: Map<number, RelationView>;
   // Charm-side state that persists between hooks.
   unitStatus: Status;
@@ -253,6 +255,7 @@ export class JujuModel {
       leaderSettingsSeen: 0,
       updateStatusQueued: 0,
       error: null,
+      retry: null,
       views: new Map(),
       unitStatus: new UnknownStatus(),
       workloadVersion: "",
@@ -426,7 +429,8 @@ export class JujuModel {
     const failed = unit.error;
     if (!failed) throw new ModelOperationError(`unit ${unitName} is not in error`);
     unit.error = null;
-    if (!retry) this.completeHook(unitName, failed);
+    if (retry) unit.retry = failed;
+    else this.completeHook(unitName, failed);
     this.refresh(unitName);
     return failed;
   }
@@ -434,6 +438,7 @@ export class JujuModel {
   markError(unitName: string, hook: Hook): void {
     const unit = this.unit(unitName);
     unit.error = hook;
+    unit.retry = null;
     this.refresh(unitName);
   }
 
@@ -458,14 +463,18 @@ export class JujuModel {
       ? (this.apps.get(writerUnit.app)?.units ?? [])
       : (this.apps.get(this.remoteAppOf(rel, writerUnit.app))?.units ?? []);
     if (!ownerIsUnit) {
+      // A peer leader's own app-bag write triggers nothing on it; but a write by an earlier
+      // leader that it has not handled yet still gives it one (coalesced) relation-changed.
       const ownView = writerUnit.views.get(relationId);
-      if (rel.peer && ownView) ownView.appHandled.set(owner, version);
+      const prevVersion = prev?.version ?? 0;
+      if (rel.peer && ownView && (ownView.appHandled.get(owner) ?? 0) === prevVersion)
+        ownView.appHandled.set(owner, version);
     }
     for (const m of watchers) {
       if (m === writer) continue;
       const unit = this.units.get(m);
       const view = unit?.views.get(relationId);
-      if (!unit || !view || !view.created || view.done) continue;
+      if (!unit || !view?.created || view.done) continue;
       if (ownerIsUnit) {
         if (!view.members.has(owner)) continue;
         view.dirty.add(owner);
@@ -524,6 +533,20 @@ export class JujuModel {
     return null;
   }
 
+  /**
+   * Whether a failed hook resolved with retry can still run. Juju re-runs the same hook; the
+   * simulator does too, except where the hook has lost its object: a relation hook whose
+   * relation this unit has finished with, or leader-elected on a unit no longer leader (which
+   * then runs leader-settings-changed instead, if behind).
+   */
+  private canRetry(unit: UnitRecord, hook: Hook): boolean {
+    if (hook.kind === "leader-elected") return this.isLeader(unit.name);
+    if (!("relationId" in hook)) return true;
+    const view = unit.views.get(hook.relationId);
+    if (!view || view.done) return false;
+    return hook.kind === "relation-created" ? !view.created : view.created;
+  }
+
   private leadershipHook(unit: UnitRecord): Hook | null {
     const app = this.apps.get(unit.app);
     if (!app) return null;
@@ -545,7 +568,7 @@ export class JujuModel {
 
   private hasPending(unit: UnitRecord): boolean {
     if (unit.error || unit.life === "removed") return false;
-    if (unit.life === "dying") return true;
+    if (unit.life === "dying" || unit.retry) return true;
     if (!unit.installed || !unit.started) return true;
     if (this.leadershipHook(unit) || this.configPending(unit) || unit.updateStatusQueued > 0)
       return true;
@@ -582,6 +605,10 @@ export class JujuModel {
   nextHook(unitName: string): Hook | null {
     const unit = this.units.get(unitName);
     if (!unit || unit.error || unit.life === "removed") return null;
+    if (unit.retry) {
+      if (this.canRetry(unit, unit.retry)) return unit.retry;
+      unit.retry = null;
+    }
     if (unit.life === "dying") {
       const views = [...unit.views.values()].filter((v) => this.viewPending(unit, v));
       if (views.length > 0) {
@@ -624,8 +651,9 @@ export class JujuModel {
   }
 
   /**
-   * Count and digest of the remote units visible in `hook` (joined and not departed; none during
-   * relation-broken), computed incrementally: the data-visibility record of every relation hook.
+   * Count and digest of the remote units visible in `hook` (joined and not departed, the unit
+   * joining in relation-joined included; none during relation-broken), computed incrementally:
+   * the data-visibility record of every relation hook.
    */
   visibleDigest(unitName: string, relationId: number, hook: Hook): { n: number; h: number } {
     const view = this.units.get(unitName)?.views.get(relationId);
@@ -633,6 +661,14 @@ export class JujuModel {
       return { n: 0, h: 0 };
     let n = view.members.size;
     let h = view.memberDigest;
+    if (
+      hook.kind === "relation-joined" &&
+      hook.relationId === relationId &&
+      !view.members.has(hook.remoteUnit)
+    ) {
+      n += 1;
+      h ^= unitDigest(hook.remoteUnit);
+    }
     if (
       hook.kind === "relation-departed" &&
       hook.relationId === relationId &&
@@ -644,12 +680,22 @@ export class JujuModel {
     return { n, h: h >>> 0 };
   }
 
-  /** Remote units whose bags the unit may read in a hook (joined, not yet departed), sorted. */
+  /**
+   * Remote units whose bags the unit may read in a hook (joined, not yet departed), sorted. As in
+   * Juju (the uniter adds the remote unit to the hook context's members before relation-joined
+   * runs), the joining unit is already listed during its relation-joined.
+   */
   visibleRemoteUnits(unitName: string, relationId: number, hook: Hook): string[] {
     const view = this.units.get(unitName)?.views.get(relationId);
     if (!view) return [];
     if (hook.kind === "relation-broken" && hook.relationId === relationId) return [];
     const out = [...view.members.keys()];
+    if (
+      hook.kind === "relation-joined" &&
+      hook.relationId === relationId &&
+      !view.members.has(hook.remoteUnit)
+    )
+      out.push(hook.remoteUnit);
     const leaving =
       hook.kind === "relation-departed" && hook.relationId === relationId ? hook.remoteUnit : null;
     return out.filter((u) => u !== leaving).sort();
@@ -673,6 +719,7 @@ export class JujuModel {
   completeHook(unitName: string, hook: Hook): void {
     const unit = this.units.get(unitName);
     if (!unit) return;
+    unit.retry = null;
     const app = this.apps.get(unit.app);
     const view = "relationId" in hook ? unit.views.get(hook.relationId) : undefined;
     switch (hook.kind) {
@@ -705,7 +752,8 @@ export class JujuModel {
       case "action":
         break;
       case "relation-created":
-        if (view) {
+        // A failed relation-created resolved without retry after its relation went away.
+        if (view && !view.done) {
           view.created = true;
           this.enterScope(unit, view);
         }
@@ -717,6 +765,11 @@ export class JujuModel {
           view.toJoin.delete(hook.remoteUnit);
           view.dirty.delete(hook.remoteUnit);
           view.changedPending = hook.remoteUnit;
+          // A retried (or resolved) joined about a unit that has left since, or while this side
+          // tears down: Juju then runs changed, then departed.
+          const rel = this.relations.get(view.relationId);
+          if (!rel?.scope.has(hook.remoteUnit) || this.viewDying(unit, view))
+            view.toDepart.add(hook.remoteUnit);
         }
         break;
       case "relation-changed":
@@ -832,7 +885,7 @@ export class JujuModel {
       if (m === unit.name) continue;
       const mu = this.units.get(m);
       const mv = mu?.views.get(rel.id);
-      if (!mu || !mv || !mv.created || mv.done || this.viewDying(mu, mv)) continue;
+      if (!mu || !mv?.created || mv.done || this.viewDying(mu, mv)) continue;
       mv.toJoin.add(unit.name);
       this.refresh(m);
     }
@@ -862,7 +915,7 @@ export class JujuModel {
   }
 
   /** Membership as this unit sees it becomes empty: depart everyone, then break. */
-  private startTeardown(unit: UnitRecord, view: RelationView): void {
+  private startTeardown(_unit: UnitRecord, view: RelationView): void {
     if (view.done) return;
     if (!view.created) {
       view.done = true;

@@ -1,0 +1,113 @@
+import { expect } from "vitest";
+import { checkInvariants, formatViolations } from "../../src/harness/invariants.js";
+import { CharmBase, type CharmClass } from "../../src/harness/ops/charm.js";
+import type { Framework } from "../../src/harness/ops/framework.js";
+import { Prng, type Scheduler } from "../../src/harness/scheduler.js";
+import type { Simulation } from "../../src/harness/simulation.js";
+import type { HookRecord, Trace } from "../../src/harness/trace.js";
+import type { CharmMetaInput } from "../../src/model/metadata.js";
+
+/** Charm code run in the charm's constructor: observe events here. */
+export type Setup = (charm: CharmBase, fw: Framework) => void;
+
+/** A charm class whose constructor runs `setup` (once per hook, like ops.main). */
+export function charm(setup: Setup = () => {}): CharmClass {
+  class TestCharm extends CharmBase {
+    constructor(fw: Framework) {
+      super(fw);
+      setup(this, fw);
+    }
+  }
+  return TestCharm;
+}
+
+/** A charm that does nothing: the hooks it gets are the agent's decisions alone. */
+export const Plain = charm();
+
+export const provMeta: CharmMetaInput = { name: "prov", provides: { db: { interface: "db" } } };
+export const reqMeta: CharmMetaInput = { name: "req", requires: { db: { interface: "db" } } };
+export const peerMeta: CharmMetaInput = {
+  name: "peer",
+  peers: { cluster: { interface: "cluster" } },
+};
+
+/**
+ * A hook record as a short label: `install`, `relation-joined 2 b/0`,
+ * `relation-changed 2 app:b`, `relation-departed 2 b/0 departing:a/0`, a `!` suffix when it threw.
+ */
+export function label(h: HookRecord): string {
+  let s = h.kind === "action" ? `action ${h.action ?? ""}` : h.kind;
+  if (h.rel !== undefined) s += ` ${h.rel}`;
+  if (h.remote !== undefined) s += ` ${h.remote}`;
+  if (h.app !== undefined) s += ` app:${h.app}`;
+  if (h.departing !== undefined) s += ` departing:${h.departing}`;
+  return h.ok ? s : `${s}!`;
+}
+
+/** The hooks one unit ran, as labels, optionally only those of one relation. */
+export function hooksOf(trace: Simulation | Trace, unit: string, rel?: number): string[] {
+  const t = "trace" in trace ? trace.trace : trace;
+  return t
+    .hooks()
+    .filter((h) => h.unit === unit && (rel === undefined || h.rel === rel))
+    .map(label);
+}
+
+/** Log messages one unit wrote with juju-log, in order. */
+export function logsOf(sim: Simulation, unit: string): string[] {
+  const out: string[] = [];
+  for (const r of sim.trace.records) if (r.t === "log" && r.unit === unit) out.push(r.message);
+  return out;
+}
+
+/** Asserts the trace satisfies every invariant, printing the violations if not. */
+export function expectInvariants(trace: Simulation | Trace): void {
+  const t = "trace" in trace ? trace.trace : trace;
+  const v = checkInvariants(t);
+  expect(v, formatViolations(v)).toEqual([]);
+}
+
+/**
+ * A scheduler a test can steer: `pick` names the unit the next `step()` runs (looked up in the
+ * simulation's pending list); every other choice comes from a seeded PRNG.
+ */
+export class SteeringScheduler implements Scheduler {
+  private readonly prng: Prng;
+  private next: number | null = null;
+  constructor(seed = 0) {
+    this.prng = new Prng(seed);
+  }
+  pick(sim: Simulation, unit: string): void {
+    const pending = sim.model.pendingUnits();
+    const idx = pending.indexOf(unit);
+    if (idx < 0) throw new Error(`${unit} has no pending hook (pending: ${pending.join(", ")})`);
+    this.next = idx;
+  }
+  choose(n: number, what: string): number {
+    if (what === "unit to run" && this.next !== null) {
+      const c = this.next;
+      this.next = null;
+      return c;
+    }
+    return this.prng.below(n);
+  }
+  nextUint32(): number {
+    return this.prng.next();
+  }
+}
+
+/** Runs the next hook of `unit` (steered), returning its record. */
+export function stepUnit(sim: Simulation, sched: SteeringScheduler, unit: string): HookRecord {
+  sched.pick(sim, unit);
+  const r = sim.step();
+  if (!r) throw new Error("no hook ran");
+  expect(r.unit).toBe(unit);
+  return r;
+}
+
+/** Runs hooks of `unit` only until it has nothing pending. */
+export function settleUnit(sim: Simulation, sched: SteeringScheduler, unit: string): string[] {
+  const out: string[] = [];
+  while (sim.model.pendingUnits().includes(unit)) out.push(label(stepUnit(sim, sched, unit)));
+  return out;
+}
