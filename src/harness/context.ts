@@ -12,9 +12,11 @@ import {
 import {
   type AnyRelation,
   type Databag,
-  DeferredEvent,
+  relationWithLocalData,
   State,
-  StoredState,
+  stateWithTrusted,
+  trustedDeferredEvent,
+  trustedStoredState,
 } from "../model/state.js";
 import type { Status } from "../model/status.js";
 import { type DispatchOutcome, dispatch } from "./dispatch.js";
@@ -376,21 +378,17 @@ export class Context<C extends CharmBase = CharmBase> {
         ...(w.app ? { localAppData: w.app } : {}),
         ...(w.unit ? { localUnitData: w.unit } : {}),
       };
-      if (r.kind === "regular") return r.with(patch);
-      if (r.kind === "peer") return r.with(patch);
-      return r.with(patch);
+      return relationWithLocalData(r, patch);
     });
-    return state.with({
+    // Everything here comes from the validated input State or from the framework (string bags,
+    // JSON stored state, statuses it checked), so the output is assembled without re-validating.
+    return stateWithTrusted(state, {
       relations,
       unitStatus: result.unitStatus,
       appStatus: result.appStatus,
       workloadVersion: result.workloadVersion,
-      storedStates: result.storedStates.map(
-        (s) => new StoredState({ ...s, content: { ...s.content } }),
-      ),
-      deferred: result.deferred.map(
-        (d) => new DeferredEvent({ ...d, snapshot: { ...d.snapshot } }),
-      ),
+      storedStates: result.storedStates.map(trustedStoredState),
+      deferred: result.deferred.map(trustedDeferredEvent),
     });
   }
 }

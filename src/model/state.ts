@@ -210,21 +210,28 @@ export class SubordinateRelation {
 
 export type AnyRelation = Relation | PeerRelation | SubordinateRelation;
 
+const storedStateSchema = z.strictObject({
+  ownerPath: z.string(),
+  name: z.string().min(1),
+  content: jsonObjectSchema.default({}),
+});
+
+const deferredEventSchema = z.strictObject({
+  handlePath: z
+    .string()
+    .regex(/\/on\/[a-z0-9_]+\[\d+\]$/, "expected a path like Charm/on/install[1]"),
+  owner: z.string(),
+  observer: z.string().min(1),
+  snapshot: jsonObjectSchema.default({}),
+});
+
 /** Persisted content of one `framework.storedState(owner, name)` object. */
 export class StoredState {
   readonly ownerPath: string;
   readonly name: string;
   readonly content: Readonly<JsonObject>;
   constructor(init: { ownerPath: string; name: string; content?: JsonObject }) {
-    const v = parseWith(
-      z.strictObject({
-        ownerPath: z.string(),
-        name: z.string().min(1),
-        content: jsonObjectSchema.default({}),
-      }),
-      init,
-      "StoredState",
-    );
+    const v = parseWith(storedStateSchema, init, "StoredState");
     this.ownerPath = v.ownerPath;
     this.name = v.name;
     this.content = deepFreeze(v.content as JsonObject);
@@ -244,18 +251,7 @@ export class DeferredEvent {
     observer: string;
     snapshot?: JsonObject;
   }) {
-    const v = parseWith(
-      z.strictObject({
-        handlePath: z
-          .string()
-          .regex(/\/on\/[a-z0-9_]+\[\d+\]$/, "expected a path like Charm/on/install[1]"),
-        owner: z.string(),
-        observer: z.string().min(1),
-        snapshot: jsonObjectSchema.default({}),
-      }),
-      init,
-      "DeferredEvent",
-    );
+    const v = parseWith(deferredEventSchema, init, "DeferredEvent");
     this.handlePath = v.handlePath;
     this.owner = v.owner;
     this.observer = v.observer;
@@ -395,4 +391,70 @@ export class State {
       credential: this.credential,
     };
   }
+}
+
+/**
+ * Builds an instance of `cls` from fields that are already valid, without running its schema.
+ * For the harness only (Context.run builds its output State from a completed hook), so that a
+ * run costs what the charm does, not a re-validation of the whole State.
+ */
+function trusted<T extends object>(cls: { prototype: T }, fields: object): T {
+  const obj = Object.create(cls.prototype) as T;
+  Object.assign(obj, fields);
+  return Object.freeze(obj);
+}
+
+/** A copy of a relation with new local bags (already string-to-string), not re-validated. */
+export function relationWithLocalData<R extends AnyRelation>(
+  relation: R,
+  patch: { localAppData?: Databag; localUnitData?: Databag },
+): R {
+  const fields: Record<string, unknown> = { ...relation };
+  if (patch.localAppData) fields.localAppData = deepFreeze({ ...patch.localAppData });
+  if (patch.localUnitData) fields.localUnitData = deepFreeze({ ...patch.localUnitData });
+  const obj = Object.create(Object.getPrototypeOf(relation) as object) as R;
+  Object.assign(obj, fields);
+  return Object.freeze(obj);
+}
+
+/** A stored state entry from a completed hook (its content is JSON, checked by the framework). */
+export function trustedStoredState(s: {
+  ownerPath: string;
+  name: string;
+  content: Readonly<JsonObject>;
+}): StoredState {
+  if (s instanceof StoredState) return s;
+  return trusted(StoredState, {
+    ownerPath: s.ownerPath,
+    name: s.name,
+    content: deepFreeze(s.content),
+  });
+}
+
+/** A deferred event from a completed hook. */
+export function trustedDeferredEvent(d: {
+  handlePath: string;
+  owner: string;
+  observer: string;
+  snapshot: Readonly<JsonObject>;
+}): DeferredEvent {
+  if (d instanceof DeferredEvent) return d;
+  return trusted(DeferredEvent, {
+    handlePath: d.handlePath,
+    owner: d.owner,
+    observer: d.observer,
+    snapshot: deepFreeze(d.snapshot),
+  });
+}
+
+/** A copy of a State with fields replaced by values the harness already validated. */
+export function stateWithTrusted(
+  state: State,
+  patch: Partial<Omit<State, "with" | "getRelation" | "getRelations" | "getStoredState">>,
+): State {
+  const fields: Record<string, unknown> = { ...state, ...patch };
+  for (const key of ["relations", "storedStates", "deferred"] as const) {
+    if (patch[key]) fields[key] = Object.freeze([...(patch[key] as readonly unknown[])]);
+  }
+  return trusted(State, fields);
 }
