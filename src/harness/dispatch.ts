@@ -1,8 +1,10 @@
-import { match } from "ts-pattern";
+import { match, P } from "ts-pattern";
+import { type UnitHookKind, unitHookKinds } from "../model/hooks.js";
 import type { ActionsMeta } from "../model/metadata.js";
 import type { EmittedEventRecord, Hook, HookEnvironment, HookResult, JujuLogLine } from "./hook.js";
 import type { CharmBase, CharmClass } from "./ops/charm.js";
-import type { ActionState, RelationEvents } from "./ops/events.js";
+import type { ActionState, CharmEvents, HookEvent, RelationEvents } from "./ops/events.js";
+import type { BoundEvent } from "./ops/framework.js";
 import { type DeferredRelationGonePolicy, type EventBase, Framework } from "./ops/framework.js";
 
 export type DispatchOutcome =
@@ -32,6 +34,21 @@ export function actionParamsWithDefaults(
   return Object.assign(out, params);
 }
 
+/** The charm event of each unit hook (a complete table: a new hook kind fails to compile). */
+const unitHookEvent: Readonly<
+  Record<UnitHookKind, (on: CharmEvents) => BoundEvent<HookEvent, []>>
+> = {
+  install: (on) => on.install,
+  start: (on) => on.start,
+  stop: (on) => on.stop,
+  remove: (on) => on.remove,
+  "update-status": (on) => on.updateStatus,
+  "config-changed": (on) => on.configChanged,
+  "upgrade-charm": (on) => on.upgradeCharm,
+  "leader-elected": (on) => on.leaderElected,
+  "leader-settings-changed": (on) => on.leaderSettingsChanged,
+};
+
 function emitHook(charm: CharmBase, fw: Framework, hook: Hook, action: ActionState): void {
   const model = fw.model;
   const relationEvents = (relationId: number): { events: RelationEvents; endpoint: string } => {
@@ -46,27 +63,20 @@ function emitHook(charm: CharmBase, fw: Framework, hook: Hook, action: ActionSta
     const unit = remoteUnit === null ? null : model.getUnit(remoteUnit);
     return { events, relation, app: relation.app, unit };
   };
+  // Most frequent kinds first: every `.with` is a test at run time.
   match(hook)
-    .with({ kind: "install" }, () => charm.on.install.emit())
-    .with({ kind: "start" }, () => charm.on.start.emit())
-    .with({ kind: "stop" }, () => charm.on.stop.emit())
-    .with({ kind: "remove" }, () => charm.on.remove.emit())
-    .with({ kind: "update-status" }, () => charm.on.updateStatus.emit())
-    .with({ kind: "config-changed" }, () => charm.on.configChanged.emit())
-    .with({ kind: "upgrade-charm" }, () => charm.on.upgradeCharm.emit())
-    .with({ kind: "leader-elected" }, () => charm.on.leaderElected.emit())
-    .with({ kind: "leader-settings-changed" }, () => charm.on.leaderSettingsChanged.emit())
-    .with({ kind: "relation-created" }, (h) => {
-      const a = relationArgs(h.relationId, null);
-      a.events.created.emit(a.relation, a.app, null);
+    .with({ kind: "relation-changed" }, (h) => {
+      const a = relationArgs(h.relationId, h.remoteUnit);
+      a.events.changed.emit(a.relation, a.app, a.unit);
     })
     .with({ kind: "relation-joined" }, (h) => {
       const a = relationArgs(h.relationId, h.remoteUnit);
       a.events.joined.emit(a.relation, a.app, a.unit);
     })
-    .with({ kind: "relation-changed" }, (h) => {
-      const a = relationArgs(h.relationId, h.remoteUnit);
-      a.events.changed.emit(a.relation, a.app, a.unit);
+    .with({ kind: P.union(...unitHookKinds) }, (h) => unitHookEvent[h.kind](charm.on).emit())
+    .with({ kind: "relation-created" }, (h) => {
+      const a = relationArgs(h.relationId, null);
+      a.events.created.emit(a.relation, a.app, null);
     })
     .with({ kind: "relation-departed" }, (h) => {
       const a = relationArgs(h.relationId, h.remoteUnit);

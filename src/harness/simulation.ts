@@ -32,6 +32,31 @@ import { type DeferredRelationGonePolicy, Framework } from "./ops/framework.js";
 import { type Scheduler, SeededScheduler } from "./scheduler.js";
 import { type HookRecord, Trace } from "./trace.js";
 
+/** A relation as one unit sees it during one hook of the simulation; unit lists are built on first use. */
+class SimRelationView implements EnvRelation {
+  readonly kind: "peer" | "regular";
+  private units: readonly string[] | undefined;
+  constructor(
+    private readonly model: JujuModelType,
+    private readonly unitName: string,
+    readonly id: number,
+    readonly endpoint: string,
+    readonly interfaceName: string,
+    peer: boolean,
+    readonly remoteApp: string,
+    private readonly hook: Hook,
+  ) {
+    this.kind = peer ? "peer" : "regular";
+  }
+  get remoteUnits(): readonly string[] {
+    this.units ??= this.model.visibleRemoteUnits(this.unitName, this.id, this.hook);
+    return this.units;
+  }
+  readBag(owner: string): Databag {
+    return this.model.readBag(this.id, owner);
+  }
+}
+
 /** settle() ran into its hook budget: names the units and hooks that kept running. */
 export class SettleLimitError extends Error {
   override name = "SettleLimitError";
@@ -437,19 +462,16 @@ export class Simulation {
       let out: EnvRelation | undefined;
       if (view && rel && (view.created || creating) && !view.done) {
         const remoteApp = model.remoteAppOf(rel, unit.app);
-        let remoteUnits: string[] | undefined;
-        out = {
+        out = new SimRelationView(
+          model,
+          unit.name,
           id,
-          endpoint: view.endpoint,
-          interfaceName: rel.interfaceName,
-          kind: rel.peer ? "peer" : "regular",
+          view.endpoint,
+          rel.interfaceName,
+          rel.peer,
           remoteApp,
-          get remoteUnits(): readonly string[] {
-            if (!remoteUnits) remoteUnits = model.visibleRemoteUnits(unit.name, id, hook);
-            return remoteUnits;
-          },
-          readBag: (owner: string) => model.readBag(id, owner),
-        };
+          hook,
+        );
       }
       relations.set(id, out);
       return out;

@@ -34,3 +34,32 @@ export function isJsonValue(value: unknown): value is JsonValue {
       return false;
   }
 }
+
+/**
+ * Copies a JSON value structurally (strings are shared, not copied), throwing a TypeError that
+ * names the path of the first value that is not JSON. Cheaper than a JSON round-trip for
+ * string-heavy content such as PEM certificates.
+ */
+export function copyJson(value: unknown, path = "value"): JsonValue {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) return value;
+    throw new TypeError(`${path} is ${value}, which is not JSON`);
+  }
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copyJson(value[i], `${path}[${i}]`);
+    return out;
+  }
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: { [key: string]: JsonValue } = {};
+    for (const key of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = copyJson(v, `${path}.${key}`);
+    }
+    return out;
+  }
+  throw new TypeError(
+    `${path} is a ${typeof value === "object" ? (value.constructor?.name ?? "object") : typeof value}, which is not JSON`,
+  );
+}

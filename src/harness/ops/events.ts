@@ -152,6 +152,41 @@ export interface RelationEvents {
 
 const snake = (name: string) => name.replace(/-/g, "_");
 
+type DefineRelationEvent = <E extends RelationEvent, A extends unknown[]>(
+  kind: string,
+  type: EventType<E, A>,
+) => BoundEvent<E, A>;
+
+/** The relation events of one endpoint, each defined on first use (a charm pays for what it observes). */
+class EndpointEvents implements RelationEvents {
+  private c: RelationEvents["created"] | undefined;
+  private j: RelationEvents["joined"] | undefined;
+  private ch: RelationEvents["changed"] | undefined;
+  private d: RelationEvents["departed"] | undefined;
+  private b: RelationEvents["broken"] | undefined;
+  constructor(private readonly defineEvent: DefineRelationEvent) {}
+  get created(): RelationEvents["created"] {
+    this.c ??= this.defineEvent("created", RelationCreatedEvent);
+    return this.c;
+  }
+  get joined(): RelationEvents["joined"] {
+    this.j ??= this.defineEvent("joined", RelationJoinedEvent);
+    return this.j;
+  }
+  get changed(): RelationEvents["changed"] {
+    this.ch ??= this.defineEvent("changed", RelationChangedEvent);
+    return this.ch;
+  }
+  get departed(): RelationEvents["departed"] {
+    this.d ??= this.defineEvent("departed", RelationDepartedEvent);
+    return this.d;
+  }
+  get broken(): RelationEvents["broken"] {
+    this.b ??= this.defineEvent("broken", RelationBrokenEvent);
+    return this.b;
+  }
+}
+
 /** `charm.on`: every Juju hook event, plus per-endpoint relation events and actions. */
 export class CharmEvents extends ObjectEvents {
   // Hook events are defined on first use: a charm pays only for the events it observes.
@@ -209,14 +244,9 @@ export class CharmEvents extends ObjectEvents {
     if (!(endpoint in meta.provides || endpoint in meta.requires || endpoint in meta.peers)) {
       throw new ModelError(`charm metadata has no endpoint "${endpoint}"`);
     }
-    const p = snake(endpoint);
-    events = {
-      created: this.define(`${p}_relation_created`, RelationCreatedEvent),
-      joined: this.define(`${p}_relation_joined`, RelationJoinedEvent),
-      changed: this.define(`${p}_relation_changed`, RelationChangedEvent),
-      departed: this.define(`${p}_relation_departed`, RelationDepartedEvent),
-      broken: this.define(`${p}_relation_broken`, RelationBrokenEvent),
-    };
+    events = new EndpointEvents((kind, type) =>
+      this.define(`${snake(endpoint)}_relation_${kind}`, type),
+    );
     this.relationEvents.set(endpoint, events);
     return events;
   }

@@ -1,4 +1,4 @@
-import { isJsonValue, type JsonObject } from "../../model/json.js";
+import { copyJson, type JsonObject } from "../../model/json.js";
 import type {
   DeferredRecord,
   EmittedEventRecord,
@@ -256,7 +256,7 @@ export class Framework {
     );
     const content = {
       ...structuredClone(defaults),
-      ...(saved ? (JSON.parse(JSON.stringify(saved.content)) as JsonObject) : {}),
+      ...(saved ? (copyJson(saved.content) as JsonObject) : {}),
     } as T;
     this.stored.set(id, { ownerPath: owner.handle.path, name, content });
     return content;
@@ -331,10 +331,12 @@ export class Framework {
   storedStates(): StoredStateRecord[] {
     const fresh = new Map<string, StoredStateRecord>();
     for (const [id, s] of this.stored) {
-      if (!isJsonValue(s.content)) {
-        throw new TypeError(`stored state ${s.ownerPath}.${s.name} holds a value that is not JSON`);
+      let content: JsonObject;
+      try {
+        content = copyJson(s.content, `stored state ${s.ownerPath}.${s.name}`) as JsonObject;
+      } catch (e) {
+        throw new TypeError(`${(e as Error).message}; stored state must hold JSON values`);
       }
-      const content = JSON.parse(JSON.stringify(s.content)) as JsonObject;
       fresh.set(id, { ownerPath: s.ownerPath, name: s.name, content });
     }
     const out: StoredStateRecord[] = [];

@@ -242,8 +242,23 @@ class JsonParser {
  * upstream does not catch.
  */
 export function pyJsonLoads(text: string): PyJson {
-  return new JsonParser(text).document();
+  if (text.length < 32) return new JsonParser(text).document();
+  // Databag values are immutable and read again and again (every requirer unit parses the same
+  // provider bag on every hook), so parses of longer texts are memoised. Callers never mutate
+  // what this returns (zod and the decoders only read it).
+  const hit = parseCache.get(text);
+  if (hit !== undefined) return hit;
+  const value = new JsonParser(text).document();
+  if (parseCache.size >= PARSE_CACHE_SIZE) {
+    const oldest = parseCache.keys().next();
+    if (!oldest.done) parseCache.delete(oldest.value);
+  }
+  parseCache.set(text, value);
+  return value;
 }
+
+const PARSE_CACHE_SIZE = 512;
+const parseCache = new Map<string, PyJson>();
 
 /** Values the ports write with `json.dumps`. */
 export type PyDumpValue = null | boolean | string | number | readonly PyDumpValue[];

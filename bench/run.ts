@@ -1,0 +1,167 @@
+/**
+ * charmsim benchmarks: prints one line per figure (name, value, unit) and, with --json FILE,
+ * writes them as JSON. Run with `npm run bench` (it builds first and measures the compiled
+ * code). Every figure is the median of several timed rounds after a warm-up, on one thread.
+ *
+ * Targets (issue 7): context_run_us <= 20; sim_hooks_per_s >= 100000; sim_scaling ratio
+ * (1000 units / 10 units) >= 0.5; peak memory at 1000 units < 300 MB; fuzz_cases_per_s >= 500.
+ */
+import "reflect-metadata";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { makeV1ProviderCharm, V1RequirerCharm, v1ProviderSpec, v1RequirerSpec } from "../dist/charms/certificate-transfer/index.js";
+import { evaluate } from "../dist/fuzz/campaign.js";
+import { certificateTransferCases } from "../dist/fuzz/campaigns/certificate-transfer.js";
+import { Context, checkInvariants, charmSpec, Relation, Simulation, State } from "../dist/index.js";
+import { fixtureClientCerts } from "../dist/pki/fixtures.js";
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  target?: string;
+  ok?: boolean;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Runs `fn` `rounds` times after `warmup` calls; returns the median duration in ms. */
+function timeRounds(fn: () => void, rounds: number, warmup: number): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    gc?.();
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+const pems = fixtureClientCerts().map((c) => c.certPem);
+const providerSpec = charmSpec(v1ProviderSpec());
+const requirerSpec = charmSpec(v1RequirerSpec());
+const Provider = makeV1ProviderCharm({ certificates: pems.slice(0, 3), stableOrder: true });
+
+/** Figure 1: one Context.run of the v1 requirer on relation-changed (3 remote units, 3 PEMs). */
+function contextRun(): Figure {
+  const ctx = new Context(V1RequirerCharm, { spec: requirerSpec });
+  const rel = new Relation({
+    endpoint: "certificates",
+    interface: "certificate_transfer",
+    remoteAppData: { certificates: JSON.stringify(pems.slice(0, 3)), version: "1" },
+    remoteUnitsData: { 0: {}, 1: {}, 2: {} },
+  });
+  const state = new State({ leader: true, relations: [rel] });
+  const event = ctx.on.relationChanged(rel, { remoteUnit: 0 });
+  const n = 2_000;
+  const ms = timeRounds(() => {
+    for (let i = 0; i < n; i++) ctx.run(event, state);
+  }, 9, 3);
+  const us = (ms * 1000) / n;
+  return { name: "context_run_us", value: round(us, 2), unit: "us", target: "<= 20", ok: us <= 20 };
+}
+
+/** A model of 2 v1 providers and `requirers` v1 requirer units, settled with certificates added. */
+function settleModel(requirers: number, seed = 1): { hooks: number; sim: Simulation } {
+  const sim = new Simulation({ seed, recordLogs: true });
+  sim.deploy("ca", Provider, { spec: providerSpec, units: 2 });
+  sim.deploy("app", V1RequirerCharm, { spec: requirerSpec, units: requirers });
+  sim.integrate("ca:certificates", "app:certificates");
+  const hooks = sim.settle({ maxHooks: 10_000_000 });
+  return { hooks, sim };
+}
+
+function hooksPerSecond(requirers: number, rounds: number): number {
+  let hooks = 0;
+  const ms = timeRounds(() => {
+    hooks = settleModel(requirers).hooks;
+  }, rounds, 2);
+  return (hooks / ms) * 1000;
+}
+
+const round = (x: number, digits = 0) => Number(x.toFixed(digits));
+
+/** Figure 2: hooks per second settling 2 providers + 20 requirers from deploy. */
+function simHooks(): Figure {
+  const hps = hooksPerSecond(20, 15);
+  return { name: "sim_hooks_per_s", value: round(hps), unit: "hooks/s", target: ">= 100000", ok: hps >= 100_000 };
+}
+
+/** Figure 3: hooks per second at 10, 100 and 1000 requirers, and peak memory at 1000 (child process). */
+function simScaling(): Figure[] {
+  const h10 = hooksPerSecond(10, 15);
+  const h100 = hooksPerSecond(100, 7);
+  const h1000 = hooksPerSecond(1000, 3);
+  const ratio = h1000 / h10;
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--peak-memory-child"], {
+    encoding: "utf8",
+  });
+  const peakMb = Number(out.trim());
+  return [
+    { name: "sim_scaling_10_hooks_per_s", value: round(h10), unit: "hooks/s" },
+    { name: "sim_scaling_100_hooks_per_s", value: round(h100), unit: "hooks/s" },
+    { name: "sim_scaling_1000_hooks_per_s", value: round(h1000), unit: "hooks/s" },
+    { name: "sim_scaling_ratio_1000_vs_10", value: round(ratio, 2), unit: "x", target: ">= 0.5", ok: ratio >= 0.5 },
+    { name: "sim_peak_rss_1000_mb", value: round(peakMb, 1), unit: "MB", target: "< 300", ok: peakMb < 300 },
+  ];
+}
+
+/** Figure 4: full random certificate_transfer cases per second (generate, simulate, check). */
+function fuzzCases(): Figure {
+  const fuzzCase = certificateTransferCases().find((c) => c.property === "ct.converges" && c.variant.startsWith("v1-fixed"));
+  if (!fuzzCase) throw new Error("no v1-fixed converges case");
+  const count = 300;
+  const ms = timeRounds(() => {
+    const scenarios = fc.sample(fuzzCase.arbitrary, { numRuns: count, seed: 7 });
+    for (const s of scenarios) {
+      const { run } = evaluate(fuzzCase, s);
+      checkInvariants(run.sim.trace);
+    }
+  }, 5, 1);
+  const perS = (count / ms) * 1000;
+  return { name: "fuzz_cases_per_s", value: round(perS), unit: "cases/s", target: ">= 500", ok: perS >= 500 };
+}
+
+/** Figure 5: memory held by a recorded trace per hook, and its JSON size per hook. */
+function traceBytes(): Figure[] {
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const { hooks, sim } = settleModel(100);
+  const records = sim.trace.records;
+  // Keep the trace, drop the rest of the model, then measure.
+  (sim as unknown as { model: unknown }).model = null;
+  gc?.();
+  const held = process.memoryUsage().heapUsed - before;
+  const json = sim.trace.toJsonText().length;
+  if (records.length === 0) throw new Error("empty trace");
+  return [
+    { name: "trace_heap_bytes_per_hook", value: round(held / hooks), unit: "B/hook" },
+    { name: "trace_json_bytes_per_hook", value: round(json / hooks), unit: "B/hook" },
+  ];
+}
+
+if (process.argv.includes("--peak-memory-child")) {
+  settleModel(1000);
+  process.stdout.write(`${process.resourceUsage().maxRSS / 1024}\n`);
+  process.exit(0);
+}
+
+if (!gc) process.stderr.write("note: run with --expose-gc for steadier figures (npm run bench does)\n");
+const figures: Figure[] = [contextRun(), simHooks(), ...simScaling(), fuzzCases(), ...traceBytes()];
+for (const f of figures) {
+  const verdict = f.ok === undefined ? "" : f.ok ? `  ok (target ${f.target})` : `  MISSED (target ${f.target})`;
+  process.stdout.write(`${f.name.padEnd(30)} ${String(f.value).padStart(12)} ${f.unit}${verdict}\n`);
+}
+const jsonAt = process.argv.indexOf("--json");
+if (jsonAt >= 0) {
+  const file = process.argv[jsonAt + 1] ?? "bench-results.json";
+  writeFileSync(file, `${JSON.stringify({ node: process.version, figures }, null, 2)}\n`);
+  process.stdout.write(`wrote ${file}\n`);
+}
