@@ -28,11 +28,13 @@ export {
 export { type MermaidOptions, traceToMermaid } from "./harness/mermaid.js";
 export { CharmBase, type CharmClass } from "./harness/ops/charm.js";
 export {
+  InvalidStatusError,
   KeyError,
   ModelError,
   PermissionDeniedError,
   RelationDataAccessError,
   RelationDataTypeError,
+  RelationNotFoundError,
   TooManyRelatedAppsError,
 } from "./harness/ops/errors.js";
 export {
@@ -58,6 +60,8 @@ export {
 } from "./harness/ops/events.js";
 export {
   BoundEvent,
+  DeferredRelationGoneError,
+  type DeferredRelationGonePolicy,
   EventBase,
   type EventType,
   Framework,
@@ -96,19 +100,29 @@ export {
   type TraceFile,
   type TraceRecord,
 } from "./harness/trace.js";
-export { checkConsistency, InconsistentScenarioError } from "./model/consistency.js";
-export { InputError } from "./model/errors.js";
+export {
+  type ConsistencyInput,
+  checkConsistency,
+  consistencyRules,
+  InconsistentScenarioError,
+} from "./model/consistency.js";
+export { InputError, type InputIssue } from "./model/errors.js";
 export type { ContextEvent } from "./model/event.js";
 export { type Hook, type HookKind, relationHookKinds, unitHookKinds } from "./model/hooks.js";
 export type { JsonObject, JsonValue } from "./model/json.js";
 export { JujuModel, ModelOperationError } from "./model/juju-model.js";
 export {
   type ActionsMeta,
+  type ActionsMetaInput,
   type CharmMeta,
+  type CharmMetaInput,
   type CharmSpec,
+  type CharmSpecInput,
   type ConfigMeta,
+  type ConfigMetaInput,
   type ConfigValue,
   charmSpec,
+  type EndpointMeta,
   loadCharmSpec,
 } from "./model/metadata.js";
 export {
@@ -117,10 +131,14 @@ export {
   type Databag,
   DeferredEvent,
   PeerRelation,
+  type PeerRelationInit,
   Relation,
+  type RelationInit,
   State,
+  type StateInit,
   StoredState,
   SubordinateRelation,
+  type SubordinateRelationInit,
 } from "./model/state.js";
 export {
   ActiveStatus,
@@ -128,6 +146,8 @@ export {
   ErrorStatus,
   MaintenanceStatus,
   Status,
+  type StatusName,
+  statusFrom,
   UnknownStatus,
   WaitingStatus,
 } from "./model/status.js";

@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import * as api from "../src/index.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  exports: Record<string, string | { types: string; import: string }>;
+  bin: Record<string, string>;
+};
+
+describe("the package surface", () => {
+  it("maps every export subpath to a source module that exists", () => {
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      if (typeof target === "string") continue;
+      expect(target.types.replace(/\.d\.ts$/, ".js"), subpath).toBe(target.import);
+      const source = target.import.replace(/^\.\/dist\//, "./src/").replace(/\.js$/, ".ts");
+      expect(existsSync(new URL(`../${source}`, import.meta.url)), `${subpath} -> ${source}`).toBe(
+        true,
+      );
+    }
+    expect(existsSync(new URL(`../${pkg.bin.charmsim}`, import.meta.url))).toBe(true);
+  });
+
+  it("exports the names DESIGN.md promises", () => {
+    for (const name of [
+      "Context",
+      "State",
+      "Relation",
+      "PeerRelation",
+      "SubordinateRelation",
+      "CharmBase",
+      "Framework",
+      "Simulation",
+      "checkInvariants",
+      "traceToMermaid",
+      "Trace",
+      "ActiveStatus",
+      "RelationDataAccessError",
+      "RelationDataTypeError",
+      "UncaughtCharmError",
+      "InputError",
+      "loadCharmSpec",
+    ]) {
+      expect(Object.hasOwn(api, name), name).toBe(true);
+    }
+  });
+});
