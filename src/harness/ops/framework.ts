@@ -11,6 +11,26 @@ import type {
 import { Model } from "./model.js";
 
 /** A path-like name for framework objects and events, as in Python ops (`Charm/on/install[3]`). */
+/**
+ * Interned `parent/child` paths. Paths are rebuilt by every hook (a fresh charm each time) but are
+ * the same strings hook after hook; interning returns the same string object, whose hash V8 has
+ * already computed, so the maps keyed by paths stay cheap.
+ */
+const internedPaths = new Map<string, Map<string, string>>();
+export function joinPath(parent: string, child: string): string {
+  let children = internedPaths.get(parent);
+  if (!children) {
+    children = new Map();
+    internedPaths.set(parent, children);
+  }
+  let path = children.get(child);
+  if (path === undefined) {
+    path = parent === "" ? child : `${parent}/${child}`;
+    if (children.size < 4096) children.set(child, path);
+  }
+  return path;
+}
+
 export class Handle {
   readonly path: string;
   constructor(
@@ -19,7 +39,11 @@ export class Handle {
     readonly key: string | null,
   ) {
     const own = key === null ? kind : `${kind}[${key}]`;
-    this.path = parent ? `${parent.path}/${own}` : own;
+    // Event handles carry a counter as key: those paths are one-off and not interned.
+    this.path =
+      key !== null && /^\d+$/.test(key)
+        ? `${parent ? `${parent.path}/` : ""}${own}`
+        : joinPath(parent?.path ?? "", own);
   }
 }
 
@@ -70,7 +94,7 @@ export class BoundEvent<E extends EventBase, A extends unknown[]> {
     readonly kind: string,
     readonly eventType: EventType<E, A>,
   ) {
-    this.path = `${emitter.handle.path}/${kind}`;
+    this.path = joinPath(emitter.handle.path, kind);
   }
 
   /** Emits a new event of this kind to its observers, now. */
@@ -116,9 +140,18 @@ interface EventSourceRef {
   readonly emitter: ObjectEvents;
   readonly eventType: { prototype: EventBase };
 }
-interface Observer {
-  readonly key: string;
-  readonly handler: Handler;
+/** One observer of one event source; its key (`path#index`) names it in deferred notices. */
+class Observer {
+  private keyText: string | undefined;
+  constructor(
+    private readonly path: string,
+    private readonly index: number,
+    readonly handler: Handler,
+  ) {}
+  get key(): string {
+    this.keyText ??= `${this.path}#${this.index}`;
+    return this.keyText;
+  }
 }
 
 /** A logger that records `juju-log` lines. */
@@ -235,7 +268,7 @@ export class Framework {
       list = [];
       this.observers.set(event.path, list);
     }
-    list.push({ key: `${event.path}#${list.length}`, handler: handler as Handler });
+    list.push(new Observer(event.path, list.length, handler as Handler));
   }
 
   /**
