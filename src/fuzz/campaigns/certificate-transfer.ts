@@ -17,12 +17,14 @@ import { type CtVariant, certNames, ctCharms, ENDPOINT } from "./ct-charms.js";
  */
 
 export const catalog = new CharmCatalog(ctCharms);
-const PROVIDER = "ca";
-const REQUIRER = "app";
+/** The provider and requirer application names every scenario of the campaign uses. */
+export const PROVIDER = "ca";
+export const REQUIRER = "app";
 
 const nameOf = new Map<string, string>();
 for (const n of certNames) nameOf.set(fixtureCertificate(n).certPem, n);
-const show = (pems: Iterable<string>) =>
+/** A set of PEMs by fixture name, for messages. */
+export const show = (pems: Iterable<string>) =>
   `{${[...pems]
     .map((p) => nameOf.get(p) ?? `${p.slice(0, 20)}...`)
     .sort()
@@ -44,8 +46,8 @@ export interface CtOptions {
   readonly unknownIds?: boolean;
 }
 
-const someNames = fc.subarray([...certNames], { minLength: 1, maxLength: 3 });
-const garbageValue = fc.oneof(
+export const someNames = fc.subarray([...certNames], { minLength: 1, maxLength: 3 });
+export const garbageValue = fc.oneof(
   fc.constantFrom(
     "",
     "not json",
@@ -60,7 +62,7 @@ const garbageValue = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.integer({ min: 0, max: 2_000 }).map((n) => "[".repeat(n)),
 );
-const garbageKey = fc.constantFrom(
+export const garbageKey = fc.constantFrom(
   "certificates",
   "certificate",
   "ca",
@@ -185,16 +187,14 @@ export function ctOperation(options: CtOptions): fc.Arbitrary<Operation> {
   if (options.unknownIds) {
     arbs.push({
       weight: 2,
-      arbitrary: fc
-        .record({ index: fc.nat({ max: 3 }), id: fc.integer({ min: 0, max: 9 }) })
-        .map(
-          ({ index, id }): Operation => ({
-            op: "call",
-            unit: { app: REQUIRER, index },
-            method: "getAll",
-            args: [id],
-          }),
-        ),
+      arbitrary: fc.record({ index: fc.nat({ max: 3 }), id: fc.integer({ min: 0, max: 9 }) }).map(
+        ({ index, id }): Operation => ({
+          op: "call",
+          unit: { app: REQUIRER, index },
+          method: "getAll",
+          args: [id],
+        }),
+      ),
     });
   }
   return fc.oneof(...arbs);
@@ -442,6 +442,10 @@ const stableSerialisation: PropertyCheck = (run) => {
   return null;
 };
 
+/** The variant label of a version mix, e.g. "v1 requirer x v0 provider". */
+export const ctVariantName = (requirer: CtVariant, provider: CtVariant): string =>
+  `${requirer} requirer x ${provider} provider`;
+
 interface Row {
   readonly requirer: CtVariant;
   readonly provider: CtVariant;
@@ -556,7 +560,7 @@ const descriptions: Readonly<Record<string, string>> = {
 export function certificateTransferCases(): FuzzCase[] {
   const cases: FuzzCase[] = [];
   for (const row of ctRows) {
-    const variant = `${row.requirer} requirer x ${row.provider} provider`;
+    const variant = ctVariantName(row.requirer, row.provider);
     const leadership = row.provider !== "v0";
     const base = ctScenario(row.requirer, row.provider, { providerLeadership: leadership });
     const props: Record<
