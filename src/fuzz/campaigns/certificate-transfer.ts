@@ -73,6 +73,11 @@ export const garbageKey = fc.constantFrom(
 
 /** Random steps of the campaign; which kinds appear depends on the options. */
 export function ctOperation(options: CtOptions): fc.Arbitrary<Operation> {
+  // The units whose removal or leadership the case may change (the provider's only when allowed).
+  const churnUnit = fc.record({
+    app: fc.constantFrom(REQUIRER, ...(options.providerLeadership ? [PROVIDER] : [])),
+    index: fc.nat({ max: 5 }),
+  });
   const arbs: { weight: number; arbitrary: fc.Arbitrary<Operation> }[] = [
     {
       weight: 2,
@@ -80,24 +85,8 @@ export function ctOperation(options: CtOptions): fc.Arbitrary<Operation> {
         .constantFrom(PROVIDER, REQUIRER)
         .map((app): Operation => ({ op: "add-unit", app })),
     },
-    {
-      weight: 2,
-      arbitrary: fc
-        .record({
-          app: fc.constantFrom(REQUIRER, ...(options.providerLeadership ? [PROVIDER] : [])),
-          index: fc.nat({ max: 5 }),
-        })
-        .map((unit): Operation => ({ op: "remove-unit", unit })),
-    },
-    {
-      weight: 1,
-      arbitrary: fc
-        .record({
-          app: fc.constantFrom(REQUIRER, ...(options.providerLeadership ? [PROVIDER] : [])),
-          index: fc.nat({ max: 5 }),
-        })
-        .map((unit): Operation => ({ op: "set-leader", unit })),
-    },
+    { weight: 2, arbitrary: churnUnit.map((unit): Operation => ({ op: "remove-unit", unit })) },
+    { weight: 1, arbitrary: churnUnit.map((unit): Operation => ({ op: "set-leader", unit })) },
     {
       weight: 1,
       arbitrary: fc.constant<Operation>({
