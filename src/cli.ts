@@ -1,15 +1,19 @@
 import { readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
 import { type CaseResult, evaluate, type FuzzCase, runCase } from "./fuzz/campaign.js";
 import { bundledCatalog, campaignNames, campaigns } from "./fuzz/campaigns/index.js";
 import { runScenario, ScenarioStepError } from "./fuzz/execute.js";
-import { scenarioSchema } from "./fuzz/operations.js";
+import { describeOperation, scenarioSchema } from "./fuzz/operations.js";
 import { parseReplay } from "./fuzz/replay.js";
 import {
   type Finding,
   type FuzzReport,
   findingOf,
   formatTable,
+  reportDirProblem,
   reportJson,
   writeReport,
 } from "./fuzz/report.js";
@@ -83,13 +87,29 @@ function progressBar(done: number, total: number, label: string): string {
     .padEnd(120);
 }
 
+/** The cases of a bundled campaign; undefined for a name that is not one (e.g. "constructor"). */
+function campaignCases(name: string): FuzzCase[] | undefined {
+  return Object.hasOwn(campaigns, name) ? campaigns[name]?.() : undefined;
+}
+
+/**
+ * Splits a case's runs between shards: shard i of n gets an nth of the total (the first ones one
+ * more when it does not divide), so the shards' runs add up to an unsharded run's; at least 1.
+ */
+export function shardRuns(total: number, shard: { index: number; count: number }): number {
+  const share = Math.floor(total / shard.count) + (shard.index < total % shard.count ? 1 : 0);
+  return Math.max(1, share);
+}
+
 function fuzz(options: FuzzOptions, io: CliIo): number {
-  const selected = options.campaign.length > 0 ? options.campaign : campaignNames();
+  const selected = [...new Set(options.campaign.length > 0 ? options.campaign : campaignNames())];
   for (const c of selected) {
-    if (!(c in campaigns))
+    if (campaignCases(c) === undefined)
       throw new UsageError(`unknown campaign "${c}"; campaigns: ${campaignNames().join(", ")}`);
   }
-  const cases = selected.flatMap((c) => campaigns[c]?.() ?? []);
+  const outProblem = reportDirProblem(options.out);
+  if (outProblem !== null) throw new UsageError(outProblem);
+  const cases = selected.flatMap((c) => campaignCases(c) ?? []);
   const results: CaseResult[] = [];
   const findings: Finding[] = [];
   const started = Date.now();
@@ -97,7 +117,7 @@ function fuzz(options: FuzzOptions, io: CliIo): number {
     const label = `${fuzzCase.campaign} ${fuzzCase.property} (${fuzzCase.variant})`;
     if (io.isTTY) io.err(progressBar(i, cases.length, label));
     const base = options.runs ?? 100;
-    const runs = Math.max(1, Math.ceil((base * (fuzzCase.weight ?? 1)) / options.shard.count));
+    const runs = shardRuns(Math.max(1, Math.ceil(base * (fuzzCase.weight ?? 1))), options.shard);
     const seed = caseSeed(options.seed, caseName(fuzzCase), options.shard.index);
     const result = runCase(fuzzCase, { seed, runs });
     results.push(result);
@@ -136,9 +156,15 @@ function readText(file: string): string {
   }
 }
 
+/**
+ * Re-runs a replay file. Exit 0: the counterexample reproduces exactly (same verdict, identical
+ * trace) and shows a known quirk; 1: it reproduces a violation of a property expected to hold,
+ * or it no longer reproduces (the property holds, or the verdict or trace differs); 2: the file
+ * is unreadable or malformed, or names a case this version does not have.
+ */
 function replay(file: string, io: CliIo): number {
   const rec = parseReplay(readText(file), file);
-  const fuzzCase = campaigns[rec.campaign]?.().find(
+  const fuzzCase = campaignCases(rec.campaign)?.find(
     (c) => c.property === rec.property && c.variant === rec.variant,
   );
   if (!fuzzCase) {
@@ -154,9 +180,12 @@ function replay(file: string, io: CliIo): number {
   io.out(
     message === null ? "verdict: property holds\n" : `verdict: property violated: ${message}\n`,
   );
-  io.out(`recorded verdict: ${rec.verdict}\n`);
+  const sameVerdict = message === rec.verdict;
+  io.out(
+    sameVerdict ? "recorded verdict: the same\n" : `recorded verdict: DIFFERENT: ${rec.verdict}\n`,
+  );
   io.out(`trace: ${same ? "identical to the recorded one" : "DIFFERS from the recorded one"}\n`);
-  if (message === null || !same) return 1;
+  if (message === null || !same || !sameVerdict) return 1;
   return rec.expect === "hold" ? 1 : 0;
 }
 
@@ -183,19 +212,60 @@ function formatRecord(r: TraceRecord): string {
   }
 }
 
+/** The line of a node of a YAML text, by path (as `{ line }`, or `{}` when there is no such node). */
+function yamlLines(text: string): (path: readonly (string | number)[]) => { line?: number } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const rangeOf = (node: unknown) =>
+    (node as { range?: [number, number, number] } | null | undefined)?.range;
+  return (path) => {
+    const range = rangeOf(doc.getIn(path, true)) ?? rangeOf(doc.getIn(path.slice(0, -1), true));
+    return range ? { line: lineCounter.linePos(range[0]).line } : {};
+  };
+}
+
 function runScenarioFile(
   file: string,
   options: { json: boolean; mermaid: boolean },
   io: CliIo,
 ): number {
-  const scenario = parseYaml(readText(file), scenarioSchema, file);
+  const text = readText(file);
+  const scenario = parseYaml(text, scenarioSchema, file);
   const catalog = bundledCatalog();
-  for (const s of scenario.steps) if (s.op === "deploy") catalog.get(s.charm);
-  const run = runScenario(scenario, { catalog, strict: true });
+  const lineOf = yamlLines(text);
+  scenario.steps.forEach((s, i) => {
+    if (s.op === "deploy" && !catalog.has(s.charm)) {
+      throw new InputError(file, [
+        {
+          path: `steps[${i}].charm`,
+          message: `unknown charm "${s.charm}"; known charms: ${catalog.names().join(", ")}`,
+          ...lineOf(["steps", i, "charm"]),
+        },
+      ]);
+    }
+  });
+  let run: ReturnType<typeof runScenario>;
+  try {
+    run = runScenario(scenario, { catalog, strict: true });
+  } catch (e) {
+    if (!(e instanceof ScenarioStepError)) throw e;
+    throw new InputError(file, [
+      { path: `steps[${e.index}]`, message: e.message, ...lineOf(["steps", e.index]) },
+    ]);
+  }
   const trace = run.sim.trace;
   if (options.json) io.out(trace.toJsonText());
   else if (options.mermaid) io.out(traceToMermaid(trace));
-  else io.out(`${trace.records.map(formatRecord).join("\n")}\n`);
+  else {
+    io.out(`${trace.records.map(formatRecord).join("\n")}\n`);
+    // What `call` steps returned is not part of the trace: show it after.
+    for (const step of run.steps) {
+      if (step.value === undefined) continue;
+      io.out(
+        `step ${step.index + 1} (${describeOperation(step.op)}) on ${step.unit}: ${JSON.stringify(step.value)}\n`,
+      );
+    }
+  }
   const violations = checkInvariants(trace);
   const failed = run.steps.filter((s) => s.status === "failed");
   const errors = run.sim.unitsInError();
@@ -205,6 +275,151 @@ function runScenarioFile(
   if (violations.length > 0) io.err(`${formatViolations(violations)}\n`);
   for (const f of failed) io.err(`step ${f.index + 1}: ${f.detail}\n`);
   return violations.length > 0 || failed.length > 0 || errors.length > 0 ? 1 : 0;
+}
+
+const reportFileSchema = z.object({
+  format: z.literal("charmsim-report"),
+  version: z.literal(1),
+  seed: z.number().int(),
+  shard: z
+    .object({ index: z.number().int().nonnegative(), count: z.number().int().positive() })
+    .refine((s) => s.index < s.count, "shard index must be below the shard count"),
+  results: z.array(
+    z.object({
+      campaign: z.string(),
+      property: z.string(),
+      variant: z.string(),
+      expect: z.enum(["hold", "quirk"]),
+      quirk: z.string().optional(),
+      runs: z.number().int().nonnegative(),
+      seed: z.number().int(),
+      verdict: z.enum(["holds", "fails", "quirk-found", "quirk-not-found"]),
+      counterexample: z
+        .object({
+          scenario: scenarioSchema,
+          path: z.string(),
+          message: z.string(),
+          size: z.number().int(),
+        })
+        .optional(),
+      replayFile: z.string().optional(),
+      diagramFile: z.string().optional(),
+    }),
+  ),
+});
+type ReportFile = z.output<typeof reportFileSchema>;
+type ReportResult = ReportFile["results"][number];
+
+function readReport(arg: string): { file: string; report: ReportFile } {
+  const file = basename(arg) === "report.json" ? arg : join(arg, "report.json");
+  let value: unknown;
+  try {
+    value = JSON.parse(readText(file));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new InputError(file, [{ path: "(json)", message: (e as Error).message }]);
+  }
+  const parsed = reportFileSchema.safeParse(value);
+  if (!parsed.success) throw InputError.fromZod(file, parsed.error);
+  return { file, report: parsed.data };
+}
+
+const verdictRank: Readonly<Record<CaseResult["verdict"], number>> = {
+  fails: 3,
+  "quirk-found": 2,
+  holds: 1,
+  "quirk-not-found": 0,
+};
+
+/**
+ * Merges the reports of every shard of one fuzz run (same seed, shards 1..n each once): per case,
+ * runs add up, the worst verdict wins and the smallest counterexample is kept with its replay
+ * file and diagram. Exit codes as for fuzz.
+ */
+function merge(out: string, args: readonly string[], io: CliIo): number {
+  const inputs = args.map(readReport);
+  const first = inputs[0];
+  if (!first) throw new UsageError("merge needs at least one report.json");
+  const { seed, shard } = first.report;
+  const seen = new Set<number>();
+  for (const { file, report } of inputs) {
+    if (report.seed !== seed || report.shard.count !== shard.count) {
+      throw new UsageError(
+        `${file} is shard ${report.shard.index + 1}/${report.shard.count} of seed ${report.seed}; ${first.file} is of seed ${seed} with ${shard.count} shard(s)`,
+      );
+    }
+    if (seen.has(report.shard.index)) {
+      throw new UsageError(`shard ${report.shard.index + 1}/${shard.count} is given twice`);
+    }
+    seen.add(report.shard.index);
+  }
+  const missing = Array.from({ length: shard.count }, (_, i) => i).filter((i) => !seen.has(i));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `missing shard(s) ${missing.map((i) => `${i + 1}/${shard.count}`).join(", ")} of seed ${seed}`,
+    );
+  }
+  const outProblem = reportDirProblem(out);
+  if (outProblem !== null) throw new UsageError(outProblem);
+
+  const groups = new Map<string, { file: string; result: ReportResult }[]>();
+  for (const { file, report } of inputs) {
+    for (const result of report.results) {
+      const key = caseName(result);
+      groups.set(key, [...(groups.get(key) ?? []), { file, result }]);
+    }
+  }
+  const results: CaseResult[] = [];
+  const findings: Finding[] = [];
+  for (const [key, group] of groups) {
+    const base = group[0]?.result as ReportResult;
+    if (group.some(({ result }) => result.expect !== base.expect)) {
+      throw new UsageError(`case ${key} has different expectations in different shards`);
+    }
+    const verdict = group
+      .map(({ result }) => result.verdict)
+      .reduce((a, b) => (verdictRank[b] > verdictRank[a] ? b : a));
+    const smallest = group
+      .filter(({ result }) => result.counterexample !== undefined)
+      .reduce<(typeof group)[number] | null>(
+        (best, x) =>
+          best === null ||
+          (x.result.counterexample?.size ?? 0) < (best.result.counterexample?.size ?? 0)
+            ? x
+            : best,
+        null,
+      );
+    const from = smallest?.result ?? base;
+    const result: CaseResult = {
+      campaign: base.campaign,
+      property: base.property,
+      variant: base.variant,
+      expect: base.expect,
+      ...(base.quirk !== undefined ? { quirk: base.quirk } : {}),
+      runs: group.reduce((sum, { result }) => sum + result.runs, 0),
+      seed: from.seed,
+      verdict,
+      ...(from.counterexample ? { counterexample: from.counterexample } : {}),
+    };
+    results.push(result);
+    if (smallest && from.replayFile && from.diagramFile) {
+      const dir = dirname(smallest.file);
+      const replayPath = join(dir, from.replayFile);
+      findings.push({
+        result,
+        replayFile: from.replayFile,
+        diagramFile: from.diagramFile,
+        replay: parseReplay(readText(replayPath), replayPath),
+        mermaid: readText(join(dir, from.diagramFile)),
+      });
+    }
+  }
+  const report: FuzzReport = { seed, shard: { index: 0, count: 1 }, results, findings };
+  writeReport(out, report);
+  io.out(
+    `${formatTable(report)}\n\nMerged ${inputs.length} shard report(s) of seed ${seed}: ${out}/report.md\n`,
+  );
+  return results.some((r) => r.verdict === "fails") ? 1 : 0;
 }
 
 /** Runs the command line; resolves to the exit code (0 ok, 1 property/scenario failure, 2 bad input). */
@@ -251,12 +466,25 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     .action((file: string, opts: { json: boolean; mermaid: boolean }) => {
       code = runScenarioFile(file, opts, io);
     });
+  program
+    .command("merge")
+    .description("merge the report.json of every shard of a fuzz run into one report")
+    .argument("<out>", "report directory to write")
+    .argument("<reports...>", "report.json files (or their directories), one per shard")
+    .action((out: string, reports: string[]) => {
+      code = merge(out, reports, io);
+    });
   try {
     await program.parseAsync([...argv], { from: "user" });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return 0;
+      if (e.code === "commander.help") {
+        // No command given: the usage goes to stderr, as a usage error.
+        io.err(program.helpInformation());
+        return 2;
+      }
       io.err(`charmsim: ${e.message.replace(/^error: /, "")}\n`);
       return 2;
     }

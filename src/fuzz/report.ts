@@ -1,5 +1,5 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { traceToMermaid } from "../harness/mermaid.js";
 import { type CaseResult, evaluate, type FuzzCase } from "./campaign.js";
 import { describeOperation } from "./operations.js";
@@ -148,11 +148,46 @@ export function reportJson(report: FuzzReport): string {
   )}\n`;
 }
 
+const REPORT_ENTRIES = new Set(["report.md", "report.json", "replays", "diagrams"]);
+
 /**
- * Writes report.md, report.json, replays/ and diagrams/ into `dir`, replacing an earlier report.
- * Everything is written to a sibling temporary directory first, so a failure leaves no partial report.
+ * Why `dir` cannot take a report, or null when it can: it must not exist yet, be empty, or hold
+ * an earlier report (only report.md, report.json, replays/, diagrams/), since writeReport
+ * replaces it whole. The working directory and its parents are never replaced.
+ */
+export function reportDirProblem(dir: string): string | null {
+  // The path from `dir` to the working directory goes down only when `dir` contains it.
+  const toCwd = relative(resolve(dir), process.cwd());
+  if (!isAbsolute(toCwd) && toCwd.split(sep)[0] !== "..") {
+    return `report directory ${dir} is the working directory or one of its parents; choose a new directory`;
+  }
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory())
+      return `report directory ${dir} is a file; choose a directory`;
+    entries = readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    return `cannot use report directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+  }
+  if (entries.length === 0) return null;
+  const foreign = entries.filter((e) => !REPORT_ENTRIES.has(e));
+  if (!entries.includes("report.json") || foreign.length > 0) {
+    return `report directory ${dir} exists and does not hold a charmsim report (${
+      foreign.length > 0 ? `it has ${foreign.slice(0, 3).join(", ")}` : "no report.json"
+    }); choose a new or empty directory`;
+  }
+  return null;
+}
+
+/**
+ * Writes report.md, report.json, replays/ and diagrams/ into `dir`, replacing an earlier report
+ * (see reportDirProblem: anything else there is refused, never deleted). Everything is written to
+ * a sibling temporary directory first, so a failure leaves no partial report.
  */
 export function writeReport(dir: string, report: FuzzReport): void {
+  const problem = reportDirProblem(dir);
+  if (problem !== null) throw new Error(problem);
   const tmp = join(dirname(dir), `.${slug(dir) || "report"}.partial-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   try {

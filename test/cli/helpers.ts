@@ -1,0 +1,33 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type CliIo, main } from "../../src/cli.js";
+
+export interface CliRun {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** Runs the command line in-process, capturing what it prints. */
+export async function cli(...argv: string[]): Promise<CliRun> {
+  let out = "";
+  let err = "";
+  const io: CliIo = {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    isTTY: false,
+  };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+/** A fresh temporary directory. */
+export const tempDir = () => mkdtempSync(join(tmpdir(), "charmsim-test-"));
+
+/** The non-empty lines of a text. */
+export const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
