@@ -95,11 +95,11 @@ describe("the lxd campaign", () => {
       }
     });
 
-    // Known defect of the fixed integrator (fixtures/scenarios/lxd-fixed-replaced-integrator.yaml):
-    // its only unit is replaced while the consumer's only unit leaves; the leaving integrator
-    // unit removes nothing and the new one never managed the certificate, so it stays trusted.
-    // Marked as an expected failure until LxdFixed is corrected; remove `.fails` then.
-    it.fails("fixed: the integrator replaced while a consumer leaves still untrusts it", () => {
+    // Found by the campaign (fixtures/scenarios/lxd-fixed-replaced-integrator.yaml): the only
+    // integrator unit is replaced while the consumer's only unit leaves. The leaving unit removes
+    // nothing and the new one never registered that certificate; LxdFixed now recognises the
+    // certificates its application registered by their LXD name, so the new unit removes it.
+    it("fixed: the integrator replaced while a consumer leaves still untrusts it", () => {
       const s = scenarioSchema.parse({
         seed: 0,
         steps: [

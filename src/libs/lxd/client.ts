@@ -32,7 +32,9 @@ const serverInfoSchema = z.looseObject({
   auth: z.string(),
   environment: z.looseObject({ server_name: z.string() }),
 });
-const certificateListSchema = z.array(z.looseObject({ fingerprint: z.string() }));
+const certificateListSchema = z.array(
+  z.looseObject({ fingerprint: z.string(), name: z.string().optional() }),
+);
 
 /** LXD answered, but not with what the caller needed. */
 export class LxdApiError extends Error {
@@ -115,6 +117,11 @@ export class LxdClient {
 
   /** `GET /1.0/certificates?recursion=1`: the fingerprints in the trust store. */
   trustedFingerprints(): Set<string> {
+    return new Set(this.trustStore().keys());
+  }
+
+  /** `GET /1.0/certificates?recursion=1`: fingerprint to certificate name, for the whole trust store. */
+  trustStore(): Map<string, string> {
     const response = this.request("GET", "/1.0/certificates?recursion=1");
     const body = syncBodySchema.safeParse(response.body);
     const list = body.success ? certificateListSchema.safeParse(body.data.metadata) : null;
@@ -125,16 +132,16 @@ export class LxdClient {
         `listing the trust store of ${this.identity.endpoint} answered ${response.status}: ${detailOf(response)}`,
       );
     }
-    return new Set(list.data.map((entry) => entry.fingerprint));
+    return new Map(list.data.map((entry) => [entry.fingerprint, entry.name ?? ""]));
   }
 
   /**
-   * `POST /1.0/certificates` with `{type: "client", certificate: <base64 DER>, name: <CN>}`.
-   * Throws InvalidPemError (before any request) when `pem` is not a certificate.
+   * `POST /1.0/certificates` with `{type: "client", certificate: <base64 DER>, name}`; the name
+   * defaults to the subject CN. Throws InvalidPemError (before any request) when `pem` is not a
+   * certificate.
    */
-  register(pem: string): RegisterOutcome {
+  register(pem: string, name: string = subjectCommonName(pem) ?? ""): RegisterOutcome {
     const certificate = certificateBase64Body(pem);
-    const name = subjectCommonName(pem) ?? "";
     const response = this.request("POST", "/1.0/certificates", {
       type: "client",
       certificate,

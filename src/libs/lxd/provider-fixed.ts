@@ -6,8 +6,11 @@
  * fingerprints of that relation's certificates LXD trusts.
  *
  * - A certificate is unregistered once no related requirer unit asks for it any more: dropped
- *   from `client_certificates`, unit departed, or relation broken. Only certificates this unit
- *   registered (or found trusted) for a requirer are ever removed, never the integrator's own.
+ *   from `client_certificates`, unit departed, or relation broken. Only certificates this
+ *   application registered (or this unit found trusted) for a requirer are ever removed, never the
+ *   integrator's own. Certificates it registers are named `juju-<application>:<CN>` in LXD, so
+ *   the leader (outside relation-broken, which may only mean that unit is leaving) also cleans up
+ *   what another unit of the application registered, e.g. one that was replaced.
  * - `trusted_certs_fp` is exact: the relation's valid client certificates that LXD trusts.
  * - An application-level relation-changed is handled like any other.
  * - Ill-formed `client_certificates` (not JSON, not a list, an item that is not a PEM
@@ -29,6 +32,7 @@ import type {
 } from "../../harness/ops/events.js";
 import { FrameworkObject, type JujuLogger } from "../../harness/ops/framework.js";
 import { InvalidPemError } from "../../pki/pem.js";
+import { subjectCommonName } from "../../pki/x509.js";
 import { LxdConnectionError, LxdTlsError } from "../../workloads/lxd-server.js";
 import { certificateFingerprint, LxdApiError, LxdClient, type LxdIdentity } from "./client.js";
 import {
@@ -116,6 +120,10 @@ export class LxdFixed extends FrameworkObject implements LxdProvider {
     this.framework.observe(events.changed, (e) => this.reconcile(e));
     this.framework.observe(events.departed, (e) => this.onDeparted(e));
     this.framework.observe(events.broken, (e) => this.onBroken(e));
+    // A new leader takes over the application's clean-up (see syncTrustStore).
+    this.framework.observe(charm.on.leaderElected, () => {
+      if (this.credentialsComplete) this.reconcile(null);
+    });
   }
 
   /** Endpoint, client certificate, key and server certificate are all set. */
@@ -347,13 +355,21 @@ export class LxdFixed extends FrameworkObject implements LxdProvider {
     const own = this.ownFingerprint();
     let fault: ProviderFault | null = null;
     let trustStore: Set<string> | null = null;
+    let ownedByApp: string[] = [];
     try {
-      trustStore = client.trustedFingerprints();
+      const entries = client.trustStore();
+      trustStore = new Set(entries.keys());
+      // The leader speaks for the application: outside relation-broken (which may mean this unit
+      // is leaving while others stay) it also cleans up what any unit of the application registered.
+      if (this.charm.unit.isLeader() && this.framework.hook.kind !== "relation-broken") {
+        const tag = this.registrationTag();
+        ownedByApp = [...entries].filter(([, name]) => name.startsWith(tag)).map(([fp]) => fp);
+      }
     } catch (error) {
       fault = this.asFault(error, "listing its trust store");
     }
     if (trustStore !== null) {
-      fault = this.syncTrustStore(client, trustStore, byRelation, own);
+      fault = this.syncTrustStore(client, trustStore, byRelation, own, ownedByApp);
       this.publish(byRelation, trustStore);
     }
     if (fault) {
@@ -375,15 +391,21 @@ export class LxdFixed extends FrameworkObject implements LxdProvider {
     }
   }
 
+  /** The prefix of the LXD certificate names this application registers. */
+  private registrationTag(): string {
+    return `juju-${this.charm.model.app.name}:`;
+  }
+
   /** Registers what is wanted and missing, unregisters what is managed and unwanted. */
   private syncTrustStore(
     client: LxdClient,
     trustStore: Set<string>,
     byRelation: Map<number, Map<string, Wanted>>,
     own: string | null,
+    ownedByApp: readonly string[],
   ): ProviderFault | null {
     const s = this.state;
-    const managed = new Set(s.managed);
+    const managed = new Set([...s.managed, ...ownedByApp]);
     const wantedAll = new Map<string, Wanted>();
     for (const wanted of byRelation.values()) {
       for (const [fp, w] of wanted) if (!wantedAll.has(fp)) wantedAll.set(fp, w);
@@ -396,7 +418,10 @@ export class LxdFixed extends FrameworkObject implements LxdProvider {
           managed.add(fp);
           continue;
         }
-        const outcome = client.register(w.certificate.pem);
+        const outcome = client.register(
+          w.certificate.pem,
+          `${this.registrationTag()}${subjectCommonName(w.certificate.pem) ?? ""}`,
+        );
         if (outcome.kind === "failed" && outcome.status >= 400 && outcome.status < 500) {
           if (outcome.status !== 403) {
             // LXD refuses this certificate itself: asking again will not help.
