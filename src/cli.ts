@@ -23,6 +23,9 @@ import type { TraceRecord } from "./harness/trace.js";
 import { InputError } from "./model/errors.js";
 import { parseYaml } from "./model/yaml-file.js";
 
+/** Runs per fuzz case by default (some cases weigh more): the bundled campaigns take about a minute. */
+export const DEFAULT_RUNS = 160;
+
 /** Bad command-line input: reported as one line, exit code 2, nothing written. */
 class UsageError extends Error {}
 
@@ -116,7 +119,7 @@ function fuzz(options: FuzzOptions, io: CliIo): number {
   cases.forEach((fuzzCase, i) => {
     const label = `${fuzzCase.campaign} ${fuzzCase.property} (${fuzzCase.variant})`;
     if (io.isTTY) io.err(progressBar(i, cases.length, label));
-    const base = options.runs ?? 100;
+    const base = options.runs ?? DEFAULT_RUNS;
     const runs = shardRuns(Math.max(1, Math.ceil(base * (fuzzCase.weight ?? 1))), options.shard);
     const seed = caseSeed(options.seed, caseName(fuzzCase), options.shard.index);
     const result = runCase(fuzzCase, { seed, runs });
@@ -434,7 +437,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     .command("fuzz")
     .description("run the fuzzing campaigns and write a report")
     .option("--seed <n>", "seed for every random choice", parseSeed, 1)
-    .option("--runs <n>", "runs per case (default 100; some cases weigh more)", parseRuns)
+    .option(
+      "--runs <n>",
+      `runs per case (default ${DEFAULT_RUNS}; some cases weigh more)`,
+      parseRuns,
+    )
     .option(
       "--campaign <name>",
       `campaign to run (repeatable): ${campaignNames().join(", ")}`,
