@@ -11,10 +11,15 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { makeV1ProviderCharm, V1RequirerCharm, v1ProviderSpec, v1RequirerSpec } from "../dist/charms/certificate-transfer/index.js";
+import {
+  makeV1ProviderCharm,
+  V1RequirerCharm,
+  v1ProviderSpec,
+  v1RequirerSpec,
+} from "../dist/charms/certificate-transfer/index.js";
 import { evaluate } from "../dist/fuzz/campaign.js";
 import { certificateTransferCases } from "../dist/fuzz/campaigns/certificate-transfer.js";
-import { Context, checkInvariants, charmSpec, Relation, Simulation, State } from "../dist/index.js";
+import { Context, charmSpec, checkInvariants, Relation, Simulation, State } from "../dist/index.js";
 import { fixtureClientCerts } from "../dist/pki/fixtures.js";
 
 interface Figure {
@@ -36,7 +41,7 @@ function timeRounds(fn: () => void, rounds: number, warmup: number): number {
   for (let i = 0; i < warmup; i++) fn();
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    gc?.();
+    // No forced GC between rounds: a full collection costs the JIT its warm state.
     const t0 = performance.now();
     fn();
     times.push(performance.now() - t0);
@@ -61,9 +66,13 @@ function contextRun(): Figure {
   const state = new State({ leader: true, relations: [rel] });
   const event = ctx.on.relationChanged(rel, { remoteUnit: 0 });
   const n = 2_000;
-  const ms = timeRounds(() => {
-    for (let i = 0; i < n; i++) ctx.run(event, state);
-  }, 9, 3);
+  const ms = timeRounds(
+    () => {
+      for (let i = 0; i < n; i++) ctx.run(event, state);
+    },
+    9,
+    3,
+  );
   const us = (ms * 1000) / n;
   return { name: "context_run_us", value: round(us, 2), unit: "us", target: "<= 20", ok: us <= 20 };
 }
@@ -84,8 +93,9 @@ function settleModel(requirers: number, seed = 1): { hooks: number; sim: Simulat
  */
 function hooksPerSecond(requirers: number, rounds: number, roundMs = 400): number {
   const rates: number[] = [];
-  for (let r = 0; r < rounds + 2; r++) {
-    gc?.();
+  const warmup = 6; // the simulator's hot paths take a few seconds of JIT to settle
+  for (let r = 0; r < rounds + warmup; r++) {
+    // no forced GC here: a full collection between rounds costs the JIT its warm state
     let hooks = 0;
     const t0 = performance.now();
     let elapsed = 0;
@@ -94,7 +104,7 @@ function hooksPerSecond(requirers: number, rounds: number, roundMs = 400): numbe
       hooks += settleModel(requirers, seed++).hooks;
       elapsed = performance.now() - t0;
     } while (elapsed < roundMs);
-    if (r >= 2) rates.push((hooks / elapsed) * 1000); // the first two rounds warm up
+    if (r >= warmup) rates.push((hooks / elapsed) * 1000);
   }
   return median(rates);
 }
@@ -104,7 +114,13 @@ const round = (x: number, digits = 0) => Number(x.toFixed(digits));
 /** Figure 2: hooks per second settling 2 providers + 20 requirers from deploy. */
 function simHooks(): Figure {
   const hps = hooksPerSecond(20, 7);
-  return { name: "sim_hooks_per_s", value: round(hps), unit: "hooks/s", target: ">= 100000", ok: hps >= 100_000 };
+  return {
+    name: "sim_hooks_per_s",
+    value: round(hps),
+    unit: "hooks/s",
+    target: ">= 100000",
+    ok: hps >= 100_000,
+  };
 }
 
 /** Figure 3: hooks per second at 10, 100 and 1000 requirers, and peak memory at 1000 (child process). */
@@ -113,33 +129,61 @@ function simScaling(): Figure[] {
   const h100 = hooksPerSecond(100, 5);
   const h1000 = hooksPerSecond(1000, 3, 1500);
   const ratio = h1000 / h10;
-  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--peak-memory-child"], {
-    encoding: "utf8",
-  });
+  const out = execFileSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), "--peak-memory-child"],
+    {
+      encoding: "utf8",
+    },
+  );
   const peakMb = Number(out.trim());
   return [
     { name: "sim_scaling_10_hooks_per_s", value: round(h10), unit: "hooks/s" },
     { name: "sim_scaling_100_hooks_per_s", value: round(h100), unit: "hooks/s" },
     { name: "sim_scaling_1000_hooks_per_s", value: round(h1000), unit: "hooks/s" },
-    { name: "sim_scaling_ratio_1000_vs_10", value: round(ratio, 2), unit: "x", target: ">= 0.5", ok: ratio >= 0.5 },
-    { name: "sim_peak_rss_1000_mb", value: round(peakMb, 1), unit: "MB", target: "< 300", ok: peakMb < 300 },
+    {
+      name: "sim_scaling_ratio_1000_vs_10",
+      value: round(ratio, 2),
+      unit: "x",
+      target: ">= 0.5",
+      ok: ratio >= 0.5,
+    },
+    {
+      name: "sim_peak_rss_1000_mb",
+      value: round(peakMb, 1),
+      unit: "MB",
+      target: "< 300",
+      ok: peakMb < 300,
+    },
   ];
 }
 
 /** Figure 4: full random certificate_transfer cases per second (generate, simulate, check). */
 function fuzzCases(): Figure {
-  const fuzzCase = certificateTransferCases().find((c) => c.property === "ct.converges" && c.variant.startsWith("v1-fixed"));
+  const fuzzCase = certificateTransferCases().find(
+    (c) => c.property === "ct.converges" && c.variant.startsWith("v1-fixed"),
+  );
   if (!fuzzCase) throw new Error("no v1-fixed converges case");
   const count = 300;
-  const ms = timeRounds(() => {
-    const scenarios = fc.sample(fuzzCase.arbitrary, { numRuns: count, seed: 7 });
-    for (const s of scenarios) {
-      const { run } = evaluate(fuzzCase, s);
-      checkInvariants(run.sim.trace);
-    }
-  }, 5, 1);
+  const ms = timeRounds(
+    () => {
+      const scenarios = fc.sample(fuzzCase.arbitrary, { numRuns: count, seed: 7 });
+      for (const s of scenarios) {
+        const { run } = evaluate(fuzzCase, s);
+        checkInvariants(run.sim.trace);
+      }
+    },
+    5,
+    1,
+  );
   const perS = (count / ms) * 1000;
-  return { name: "fuzz_cases_per_s", value: round(perS), unit: "cases/s", target: ">= 500", ok: perS >= 500 };
+  return {
+    name: "fuzz_cases_per_s",
+    value: round(perS),
+    unit: "cases/s",
+    target: ">= 500",
+    ok: perS >= 500,
+  };
 }
 
 /** Figure 5: memory held by a recorded trace per hook, and its JSON size per hook. */
@@ -164,11 +208,43 @@ if (process.argv.includes("--peak-memory-child")) {
   process.exit(0);
 }
 
-if (!gc) process.stderr.write("note: run with --expose-gc for steadier figures (npm run bench does)\n");
-const figures: Figure[] = [contextRun(), simHooks(), ...simScaling(), fuzzCases(), ...traceBytes()];
-for (const f of figures) {
-  const verdict = f.ok === undefined ? "" : f.ok ? `  ok (target ${f.target})` : `  MISSED (target ${f.target})`;
-  process.stdout.write(`${f.name.padEnd(30)} ${String(f.value).padStart(12)} ${f.unit}${verdict}\n`);
+/** Each figure runs in a fresh process so that one figure's JIT state cannot skew another's. */
+const figureFns: Record<string, () => Figure[]> = {
+  context: () => [contextRun()],
+  sim: () => [simHooks()],
+  scaling: simScaling,
+  fuzz: () => [fuzzCases()],
+  trace: traceBytes,
+};
+const figureArg = process.argv.indexOf("--figure");
+if (figureArg >= 0) {
+  const fn = figureFns[process.argv[figureArg + 1] ?? ""];
+  if (!fn) throw new Error(`unknown figure; figures: ${Object.keys(figureFns).join(", ")}`);
+  process.stdout.write(`${JSON.stringify(fn())}\n`);
+  process.exit(0);
+}
+
+if (!gc)
+  process.stderr.write("note: run with --expose-gc for steadier figures (npm run bench does)\n");
+const figures: Figure[] = [];
+for (const name of Object.keys(figureFns)) {
+  const out = execFileSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), "--figure", name],
+    { encoding: "utf8" },
+  );
+  for (const f of JSON.parse(out) as Figure[]) {
+    figures.push(f);
+    const verdict =
+      f.ok === undefined
+        ? ""
+        : f.ok
+          ? `  ok (target ${f.target})`
+          : `  MISSED (target ${f.target})`;
+    process.stdout.write(
+      `${f.name.padEnd(30)} ${String(f.value).padStart(12)} ${f.unit}${verdict}\n`,
+    );
+  }
 }
 const jsonAt = process.argv.indexOf("--json");
 if (jsonAt >= 0) {
