@@ -1,7 +1,8 @@
 /**
  * Every recorded counterexample under fixtures/replays/ re-runs exactly: the campaign case it
  * names gives the same verdict and a byte-identical trace (what `charmsim replay FILE` checks).
- * Each certificate_transfer QUIRK hunt has its replay, and the re-run still shows the quirk.
+ * Each certificate_transfer QUIRK hunt has its replay, and the re-run still shows the quirk;
+ * each lxd case upstream is expected to break has its replay (scripts/gen-lxd-replays.ts).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -9,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { evaluate } from "../src/fuzz/campaign.js";
 import { quirkHunts } from "../src/fuzz/campaigns/ct-quirk-hunts.js";
 import { campaigns } from "../src/fuzz/campaigns/index.js";
+import { lxdCases } from "../src/fuzz/campaigns/lxd.js";
 import { parseReplay, replayToJsonText } from "../src/fuzz/replay.js";
 import { Trace } from "../src/harness/trace.js";
 
@@ -21,6 +23,16 @@ describe("recorded replays (fixtures/replays/)", () => {
   it("each certificate_transfer QUIRK hunt has a recorded replay", () => {
     for (const hunt of quirkHunts)
       expect(files).toContain(`certificate-transfer/${hunt.name}.json`);
+  });
+
+  it("each lxd case the faithful integrator is expected to break has a recorded replay", () => {
+    const quirks = lxdCases().filter((c) => c.expect === "quirk");
+    const recorded = files.filter((f) => f.startsWith("lxd/"));
+    expect(recorded).toHaveLength(quirks.length);
+    for (const file of recorded) {
+      const r = parseReplay(readFileSync(`${dir}${file}`, "utf8"), file);
+      expect(quirks.some((c) => c.property === r.property && c.variant === r.variant)).toBe(true);
+    }
   });
 
   it.each(files)("%s: same verdict and a byte-identical trace", (file) => {
