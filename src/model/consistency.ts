@@ -267,8 +267,40 @@ export const consistencyRules: readonly Rule[] = [
   checkStoredStates,
 ];
 
+/** The rules that look at the event; every other rule depends only on spec, State and unit. */
+const eventRules: ReadonlySet<Rule> = new Set([checkAction, checkLeadership, checkEventRelation]);
+
+/**
+ * Results of the event-independent rules per (State, spec, unit). States are immutable, so a
+ * test that runs several events against one State checks it once.
+ */
+const stateResults = new WeakMap<State, WeakMap<CharmSpec, Map<string, readonly string[][]>>>();
+
+function stateRuleResults(input: ConsistencyInput): readonly string[][] {
+  let bySpec = stateResults.get(input.state);
+  if (!bySpec) {
+    bySpec = new WeakMap();
+    stateResults.set(input.state, bySpec);
+  }
+  let byUnit = bySpec.get(input.spec);
+  if (!byUnit) {
+    byUnit = new Map();
+    bySpec.set(input.spec, byUnit);
+  }
+  const key = `${input.appName}/${input.unitId}`;
+  let results = byUnit.get(key);
+  if (!results) {
+    results = consistencyRules.map((rule) => (eventRules.has(rule) ? [] : rule(input)));
+    byUnit.set(key, results);
+  }
+  return results;
+}
+
 /** Runs every rule; throws InconsistentScenarioError listing every problem found. */
 export function checkConsistency(input: ConsistencyInput): void {
-  const problems = consistencyRules.flatMap((rule) => rule(input));
+  const cached = stateRuleResults(input);
+  const problems = consistencyRules.flatMap((rule, i) =>
+    eventRules.has(rule) ? rule(input) : (cached[i] ?? []),
+  );
   if (problems.length > 0) throw new InconsistentScenarioError(problems);
 }
