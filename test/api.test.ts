@@ -44,3 +44,26 @@ describe("the package surface", () => {
     }
   });
 });
+
+describe("charmsim/arbitraries", () => {
+  it("exports the campaign arbitraries, cases and runner", async () => {
+    const arbitraries = await import("../src/fuzz/index.js");
+    for (const name of [
+      "orderingScenario",
+      "ctScenario",
+      "ctOperation",
+      "lxdScenario",
+      "lxdOperation",
+      "certificateTransferCases",
+      "lxdCases",
+      "quirkHunts",
+      "runScenario",
+      "runCase",
+      "evaluate",
+      "scenarioSchema",
+      "campaigns",
+    ]) {
+      expect(Object.hasOwn(arbitraries, name), name).toBe(true);
+    }
+  });
+});

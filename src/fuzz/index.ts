@@ -7,12 +7,30 @@ export {
   evaluate,
   type FuzzCase,
   invariantsHold,
+  type Oracle,
   type PropertyCheck,
   runCase,
   settles,
 } from "./campaign.js";
+export {
+  type CtOptions,
+  certificateTransferCases,
+  ctOperation,
+  ctRows,
+  ctScenario,
+} from "./campaigns/certificate-transfer.js";
+export { type CtVariant, ctCharms, ctVariants } from "./campaigns/ct-charms.js";
+export { type QuirkHunt, quirkHuntCase, quirkHunts } from "./campaigns/ct-quirk-hunts.js";
 export { bundledCatalog, campaignNames, campaigns } from "./campaigns/index.js";
 export { chattyCharms, orderingOperation, orderingScenario } from "./campaigns/juju-ordering.js";
+export {
+  type LxdOptions,
+  lxdCases,
+  lxdCharms,
+  lxdOperation,
+  lxdRows,
+  lxdScenario,
+} from "./campaigns/lxd.js";
 export {
   type CatalogCharm,
   type CharmCall,
@@ -39,3 +57,4 @@ export {
   unitRefSchema,
 } from "./operations.js";
 export { parseReplay, type ReplayFile, replaySchema, replayToJsonText } from "./replay.js";
+export { type FuzzReport, findingOf, formatTable } from "./report.js";
