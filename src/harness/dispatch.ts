@@ -1,5 +1,5 @@
-import { match, P } from "ts-pattern";
-import { type UnitHookKind, unitHookKinds } from "../model/hooks.js";
+import { match } from "ts-pattern";
+import { type HookKind, relationHookKinds, unitHookKinds } from "../model/hooks.js";
 import type { ActionsMeta } from "../model/metadata.js";
 import type { EmittedEventRecord, Hook, HookEnvironment, HookResult, JujuLogLine } from "./hook.js";
 import type { CharmBase, CharmClass } from "./ops/charm.js";
@@ -34,63 +34,104 @@ export function actionParamsWithDefaults(
   return Object.assign(out, params);
 }
 
-/** The charm event of each unit hook (a complete table: a new hook kind fails to compile). */
-const unitHookEvent: Readonly<
-  Record<UnitHookKind, (on: CharmEvents) => BoundEvent<HookEvent, []>>
-> = {
-  install: (on) => on.install,
-  start: (on) => on.start,
-  stop: (on) => on.stop,
-  remove: (on) => on.remove,
-  "update-status": (on) => on.updateStatus,
-  "config-changed": (on) => on.configChanged,
-  "upgrade-charm": (on) => on.upgradeCharm,
-  "leader-elected": (on) => on.leaderElected,
-  "leader-settings-changed": (on) => on.leaderSettingsChanged,
-};
+/** What emitting a hook's event needs. */
+interface EmitContext {
+  readonly charm: CharmBase;
+  readonly fw: Framework;
+  readonly action: ActionState;
+}
+type Emitter = (c: EmitContext, hook: Hook) => void;
+
+/** The relation a hook names, its endpoint's events, and the remote app and unit objects. */
+function relationArgs(c: EmitContext, relationId: number, remoteUnit: string | null) {
+  const rel = c.fw.env.relation(relationId);
+  if (!rel) throw new Error(`hook names relation ${relationId}, which this unit does not know`);
+  const events: RelationEvents = c.charm.on.relation(rel.endpoint);
+  const relation = c.fw.model.getRelation(rel.endpoint, relationId);
+  if (!relation) throw new Error(`relation ${relationId} vanished`);
+  const unit = remoteUnit === null ? null : c.fw.model.getUnit(remoteUnit);
+  return { events, relation, app: relation.app, unit };
+}
+
+const unitHook =
+  (event: (on: CharmEvents) => BoundEvent<HookEvent, []>): Emitter =>
+  (c) =>
+    event(c.charm.on).emit();
+
+/**
+ * The emitter of each hook kind, chosen once per kind by an exhaustive match (a new hook kind
+ * fails to compile until it is handled); dispatch then looks it up instead of matching per hook.
+ */
+function emitterFor(kind: HookKind): Emitter {
+  return match(kind)
+    .with("install", () => unitHook((on) => on.install))
+    .with("start", () => unitHook((on) => on.start))
+    .with("stop", () => unitHook((on) => on.stop))
+    .with("remove", () => unitHook((on) => on.remove))
+    .with("update-status", () => unitHook((on) => on.updateStatus))
+    .with("config-changed", () => unitHook((on) => on.configChanged))
+    .with("upgrade-charm", () => unitHook((on) => on.upgradeCharm))
+    .with("leader-elected", () => unitHook((on) => on.leaderElected))
+    .with("leader-settings-changed", () => unitHook((on) => on.leaderSettingsChanged))
+    .with(
+      "relation-created",
+      (): Emitter => (c, h) => {
+        if (h.kind !== "relation-created") return;
+        const a = relationArgs(c, h.relationId, null);
+        a.events.created.emit(a.relation, a.app, null);
+      },
+    )
+    .with(
+      "relation-joined",
+      (): Emitter => (c, h) => {
+        if (h.kind !== "relation-joined") return;
+        const a = relationArgs(c, h.relationId, h.remoteUnit);
+        a.events.joined.emit(a.relation, a.app, a.unit);
+      },
+    )
+    .with(
+      "relation-changed",
+      (): Emitter => (c, h) => {
+        if (h.kind !== "relation-changed") return;
+        const a = relationArgs(c, h.relationId, h.remoteUnit);
+        a.events.changed.emit(a.relation, a.app, a.unit);
+      },
+    )
+    .with(
+      "relation-departed",
+      (): Emitter => (c, h) => {
+        if (h.kind !== "relation-departed") return;
+        const a = relationArgs(c, h.relationId, h.remoteUnit);
+        a.events.departed.emit(a.relation, a.app, a.unit, c.fw.model.getUnit(h.departingUnit));
+      },
+    )
+    .with(
+      "relation-broken",
+      (): Emitter => (c, h) => {
+        if (h.kind !== "relation-broken") return;
+        const a = relationArgs(c, h.relationId, null);
+        a.events.broken.emit(a.relation, a.app, null);
+      },
+    )
+    .with(
+      "action",
+      (): Emitter => (c, h) => {
+        if (h.kind !== "action") return;
+        const params = actionParamsWithDefaults(c.fw.env.spec.actions, h.name, h.params);
+        c.charm.on.action(h.name).emit(Object.freeze(params), h.id, c.action);
+      },
+    )
+    .exhaustive();
+}
+
+const emitters = new Map<HookKind, Emitter>(
+  [...unitHookKinds, ...relationHookKinds, "action" as const].map((k) => [k, emitterFor(k)]),
+);
 
 function emitHook(charm: CharmBase, fw: Framework, hook: Hook, action: ActionState): void {
-  const model = fw.model;
-  const relationEvents = (relationId: number): { events: RelationEvents; endpoint: string } => {
-    const rel = fw.env.relation(relationId);
-    if (!rel) throw new Error(`hook names relation ${relationId}, which this unit does not know`);
-    return { events: charm.on.relation(rel.endpoint), endpoint: rel.endpoint };
-  };
-  const relationArgs = (relationId: number, remoteUnit: string | null) => {
-    const { events, endpoint } = relationEvents(relationId);
-    const relation = model.getRelation(endpoint, relationId);
-    if (!relation) throw new Error(`relation ${relationId} vanished`);
-    const unit = remoteUnit === null ? null : model.getUnit(remoteUnit);
-    return { events, relation, app: relation.app, unit };
-  };
-  // Most frequent kinds first: every `.with` is a test at run time.
-  match(hook)
-    .with({ kind: "relation-changed" }, (h) => {
-      const a = relationArgs(h.relationId, h.remoteUnit);
-      a.events.changed.emit(a.relation, a.app, a.unit);
-    })
-    .with({ kind: "relation-joined" }, (h) => {
-      const a = relationArgs(h.relationId, h.remoteUnit);
-      a.events.joined.emit(a.relation, a.app, a.unit);
-    })
-    .with({ kind: P.union(...unitHookKinds) }, (h) => unitHookEvent[h.kind](charm.on).emit())
-    .with({ kind: "relation-created" }, (h) => {
-      const a = relationArgs(h.relationId, null);
-      a.events.created.emit(a.relation, a.app, null);
-    })
-    .with({ kind: "relation-departed" }, (h) => {
-      const a = relationArgs(h.relationId, h.remoteUnit);
-      a.events.departed.emit(a.relation, a.app, a.unit, model.getUnit(h.departingUnit));
-    })
-    .with({ kind: "relation-broken" }, (h) => {
-      const a = relationArgs(h.relationId, null);
-      a.events.broken.emit(a.relation, a.app, null);
-    })
-    .with({ kind: "action" }, (h) => {
-      const params = actionParamsWithDefaults(fw.env.spec.actions, h.name, h.params);
-      charm.on.action(h.name).emit(Object.freeze(params), h.id, action);
-    })
-    .exhaustive();
+  const emit = emitters.get(hook.kind);
+  if (!emit) throw new Error(`no emitter for hook kind ${hook.kind}`);
+  emit({ charm, fw, action }, hook);
 }
 
 /**
