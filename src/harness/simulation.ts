@@ -484,7 +484,7 @@ export class Simulation {
       config: this.configOf(unit.app),
       modelName: model.name,
       modelUuid: model.uuid,
-      plannedUnits: app.units.filter((u) => model.units.get(u)?.life === "alive").length,
+      plannedUnits: app.aliveUnits,
       unitStatus: unit.unitStatus,
       appStatus: app.appStatus,
       workloadVersion: unit.workloadVersion,

@@ -29,6 +29,8 @@ export interface AppRecord {
   /** Units not yet removed, in creation order. */
   readonly units: string[];
   nextUnitId: number;
+  /** Units not dying or removed (Juju's planned units), kept as units come and go. */
+  aliveUnits: number;
   leader: string | null;
   leaderEpoch: number;
   life: Life;
@@ -215,6 +217,7 @@ export class JujuModel {
       trusted: opts.trusted,
       units: [],
       nextUnitId: 0,
+      aliveUnits: 0,
       leader: null,
       leaderEpoch: 1,
       life: "alive",
@@ -264,6 +267,7 @@ export class JujuModel {
     };
     this.units.set(name, unit);
     app.units.push(name);
+    app.aliveUnits += 1;
     for (const rel of this.relations.values()) {
       if (rel.life === "alive" && rel.ends.some((e) => e.app === appName)) {
         unit.views.set(rel.id, new RelationView(rel.id, this.endOf(rel, appName).endpoint));
@@ -279,6 +283,8 @@ export class JujuModel {
     if (unit.life !== "alive")
       throw new ModelOperationError(`unit ${unitName} is already being removed`);
     unit.life = "dying";
+    const owner = this.apps.get(unit.app);
+    if (owner) owner.aliveUnits -= 1;
     if (!unit.installed) {
       this.finishRemoval(unit);
       return;

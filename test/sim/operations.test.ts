@@ -315,6 +315,33 @@ describe("stored state and deferred events", () => {
   });
 });
 
+describe("planned units", () => {
+  it("count the application's units not being removed, as units come and go", () => {
+    const Counter = charm((c, fw) => {
+      fw.observe(c.on.updateStatus, () => fw.logger.info(`planned ${c.app.plannedUnits()}`));
+    });
+    const sim = new Simulation({ seed: 7 });
+    sim.deploy("a", Counter, { meta: provMeta, units: 3 });
+    sim.settle();
+    const seen = (): string | undefined => logsOf(sim, "a/0").at(-1);
+    sim.updateStatus("a/0");
+    sim.settle();
+    expect(seen()).toBe("planned 3");
+    sim.removeUnit("a/2");
+    sim.updateStatus("a/0");
+    sim.settle();
+    expect(seen()).toBe("planned 2");
+    sim.addUnit("a");
+    sim.addUnit("a");
+    // A unit removed before it ever installed leaves at once; it must not count twice.
+    sim.removeUnit("a/4");
+    sim.updateStatus("a/0");
+    sim.settle();
+    expect(seen()).toBe("planned 3");
+    expect(sim.model.app("a").aliveUnits).toBe(3);
+  });
+});
+
 describe("settle bound", () => {
   /** Answers every change of the remote unit's counter with its own counter one higher. */
   const PingPong = charm((c, fw) => {
