@@ -35,31 +35,66 @@ export function isJsonValue(value: unknown): value is JsonValue {
   }
 }
 
+/** Thrown inside the copy when a value is not JSON; the path is worked out only then. */
+const NOT_JSON = Symbol("not JSON");
+
+function copyFast(value: unknown): JsonValue {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) return value;
+    throw NOT_JSON;
+  }
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copyFast(value[i]);
+    return out;
+  }
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: { [key: string]: JsonValue } = {};
+    for (const key in value) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = copyFast(v);
+    }
+    return out;
+  }
+  throw NOT_JSON;
+}
+
+/** The message naming the path of the first value in `value` that is not JSON, or null. */
+function notJsonMessage(value: unknown, path: string): string | null {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return null;
+  if (typeof value === "number") {
+    return Number.isFinite(value) ? null : `${path} is ${value}, which is not JSON`;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const m = notJsonMessage(value[i], `${path}[${i}]`);
+      if (m !== null) return m;
+    }
+    return null;
+  }
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const key of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v === undefined) continue;
+      const m = notJsonMessage(v, `${path}.${key}`);
+      if (m !== null) return m;
+    }
+    return null;
+  }
+  return `${path} is a ${typeof value === "object" ? (value.constructor?.name ?? "object") : typeof value}, which is not JSON`;
+}
+
 /**
  * Copies a JSON value structurally (strings are shared, not copied), throwing a TypeError that
  * names the path of the first value that is not JSON. Cheaper than a JSON round-trip for
  * string-heavy content such as PEM certificates.
  */
 export function copyJson(value: unknown, path = "value"): JsonValue {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
-  if (typeof value === "number") {
-    if (Number.isFinite(value)) return value;
-    throw new TypeError(`${path} is ${value}, which is not JSON`);
+  try {
+    return copyFast(value);
+  } catch (error) {
+    if (error !== NOT_JSON) throw error;
+    throw new TypeError(notJsonMessage(value, path) ?? `${path} is not JSON`);
   }
-  if (Array.isArray(value)) {
-    const out: JsonValue[] = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copyJson(value[i], `${path}[${i}]`);
-    return out;
-  }
-  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: { [key: string]: JsonValue } = {};
-    for (const key of Object.keys(value)) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = copyJson(v, `${path}.${key}`);
-    }
-    return out;
-  }
-  throw new TypeError(
-    `${path} is a ${typeof value === "object" ? (value.constructor?.name ?? "object") : typeof value}, which is not JSON`,
-  );
 }

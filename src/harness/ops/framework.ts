@@ -288,7 +288,7 @@ export class Framework {
       (s) => s.ownerPath === owner.handle.path && s.name === name,
     );
     const content = {
-      ...structuredClone(defaults),
+      ...(copyJson(defaults, `stored state ${owner.handle.path}.${name} defaults`) as JsonObject),
       ...(saved ? (copyJson(saved.content) as JsonObject) : {}),
     } as T;
     this.stored.set(id, { ownerPath: owner.handle.path, name, content });
