@@ -1,5 +1,6 @@
 // The Python semantics the ports rely on: json.loads/json.dumps, repr, sorted(), set order, and
 // the databag models' pydantic rules.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { JujuLogLine } from "../../../src/harness/hook.js";
 import { JujuLogger } from "../../../src/harness/ops/framework.js";
@@ -21,6 +22,7 @@ import {
   pyJsonLoads,
   pyStrRepr,
   pyTupleRepr,
+  sortedCodePoints,
 } from "../../../src/libs/certificate-transfer/python.js";
 import { hookSetOrder } from "../../../src/libs/certificate-transfer/set-order.js";
 
@@ -116,6 +118,25 @@ describe("repr", () => {
 describe("sorted order and set order", () => {
   it("compares by code point, not UTF-16 unit", () => {
     expect(["\uffff", "😀", "a", ""].sort(compareCodePoints)).toEqual(["", "a", "\uffff", "😀"]);
+    expect(sortedCodePoints(["\uffff", "😀", "a", ""])).toEqual(["", "a", "\uffff", "😀"]);
+  });
+
+  it("sortedCodePoints agrees with a code-point comparison for any strings", () => {
+    // Mixes strings that take the native fast path (no unit >= U+D800) with ones that do not.
+    const str = fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: "grapheme-ascii" }));
+    fc.assert(
+      fc.property(fc.array(str, { maxLength: 8 }), (items) => {
+        const byPoints = (a: string, b: string) => {
+          const x = Array.from(a, (c) => c.codePointAt(0)!);
+          const y = Array.from(b, (c) => c.codePointAt(0)!);
+          for (let i = 0; i < Math.min(x.length, y.length); i++) {
+            if (x[i] !== y[i]) return x[i]! - y[i]!;
+          }
+          return x.length - y.length;
+        };
+        expect(sortedCodePoints(new Set(items))).toEqual([...new Set(items)].sort(byPoints));
+      }),
+    );
   });
 
   it("gives one order per seed, independent of insertion order, varying across seeds", () => {
