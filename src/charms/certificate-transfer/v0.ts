@@ -31,6 +31,7 @@ import {
   v0ProviderSpec,
   v0RequirerSpec,
 } from "./common.js";
+import { observeAction } from "./observe-action.js";
 
 /** What a v0 provider sends. */
 export interface V0Certificates {
@@ -65,16 +66,6 @@ export interface V0RequirerCharm extends CharmBase {
   readonly certificateTransfer: CertificateTransferRequires;
   /** Certificates held per relation id (certificate, ca and chain merged, sorted). */
   heldCertificates(): Map<number, string[]>;
-}
-
-function observeAction(
-  charm: CharmBase,
-  name: string,
-  handler: (event: ActionEvent) => void,
-): void {
-  if (name in charm.framework.env.spec.actions) {
-    charm.framework.observe(charm.on.action(name), handler);
-  }
 }
 
 /** Builds the dummy v0 provider charm class. */

@@ -28,6 +28,7 @@ import {
   v1ProviderSpec,
   v1RequirerSpec,
 } from "./common.js";
+import { observeAction } from "./observe-action.js";
 
 /** A v1 library implementation: the faithful port or the fixed variant. */
 export interface V1Library {
@@ -69,16 +70,6 @@ export interface V1RequirerCharm extends CharmBase {
   readonly certificateTransfer: faithful.CertificateTransferRequires;
   /** Certificates held per relation id, from the library events (stored state). */
   heldCertificates(): Map<number, string[]>;
-}
-
-function observeAction(
-  charm: CharmBase,
-  name: string,
-  handler: (event: ActionEvent) => void,
-): void {
-  if (name in charm.framework.env.spec.actions) {
-    charm.framework.observe(charm.on.action(name), handler);
-  }
 }
 
 /** Builds the dummy v1 provider charm class. */
