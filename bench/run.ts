@@ -5,6 +5,8 @@
  *
  * Targets (issue 7): context_run_us <= 20; sim_hooks_per_s >= 100000; sim_scaling ratio
  * (1000 units / 10 units) >= 0.5; peak memory at 1000 units < 300 MB; fuzz_cases_per_s >= 500.
+ * The `*_harness_only_*` figures repeat figures 1 and 2 with charms that observe nothing (same
+ * metadata, same hooks), to show the harness's own share of the cost; they have no target.
  */
 import "reflect-metadata";
 import { execFileSync } from "node:child_process";
@@ -19,7 +21,15 @@ import {
 } from "../dist/charms/certificate-transfer/index.js";
 import { evaluate } from "../dist/fuzz/campaign.js";
 import { certificateTransferCases } from "../dist/fuzz/campaigns/certificate-transfer.js";
-import { Context, charmSpec, checkInvariants, Relation, Simulation, State } from "../dist/index.js";
+import {
+  CharmBase,
+  Context,
+  charmSpec,
+  checkInvariants,
+  Relation,
+  Simulation,
+  State,
+} from "../dist/index.js";
 import { fixtureClientCerts } from "../dist/pki/fixtures.js";
 
 interface Figure {
@@ -54,9 +64,15 @@ const providerSpec = charmSpec(v1ProviderSpec());
 const requirerSpec = charmSpec(v1RequirerSpec());
 const Provider = makeV1ProviderCharm({ certificates: pems.slice(0, 3), stableOrder: true });
 
+/**
+ * A charm that observes nothing, with the v1 charms' metadata: run in place of them, it gives the
+ * harness's own share of figures 1 and 2 (informational, no target).
+ */
+class HarnessOnly extends CharmBase {}
+
 /** Figure 1: one Context.run of the v1 requirer on relation-changed (3 remote units, 3 PEMs). */
-function contextRun(): Figure {
-  const ctx = new Context(V1RequirerCharm, { spec: requirerSpec });
+function contextRun(charm: typeof V1RequirerCharm | typeof HarnessOnly = V1RequirerCharm): number {
+  const ctx = new Context(charm, { spec: requirerSpec });
   const rel = new Relation({
     endpoint: "certificates",
     interface: "certificate_transfer",
@@ -73,15 +89,26 @@ function contextRun(): Figure {
     9,
     3,
   );
-  const us = (ms * 1000) / n;
+  return (ms * 1000) / n;
+}
+
+function contextRunFigure(): Figure {
+  const us = contextRun();
   return { name: "context_run_us", value: round(us, 2), unit: "us", target: "<= 20", ok: us <= 20 };
 }
 
 /** A model of 2 v1 providers and `requirers` v1 requirer units, settled with certificates added. */
-function settleModel(requirers: number, seed = 1): { hooks: number; sim: Simulation } {
+function settleModel(
+  requirers: number,
+  seed = 1,
+  harnessOnly = false,
+): { hooks: number; sim: Simulation } {
   const sim = new Simulation({ seed, recordLogs: true });
-  sim.deploy("ca", Provider, { spec: providerSpec, units: 2 });
-  sim.deploy("app", V1RequirerCharm, { spec: requirerSpec, units: requirers });
+  sim.deploy("ca", harnessOnly ? HarnessOnly : Provider, { spec: providerSpec, units: 2 });
+  sim.deploy("app", harnessOnly ? HarnessOnly : V1RequirerCharm, {
+    spec: requirerSpec,
+    units: requirers,
+  });
   sim.integrate("ca:certificates", "app:certificates");
   const hooks = sim.settle({ maxHooks: 10_000_000 });
   return { hooks, sim };
@@ -91,7 +118,12 @@ function settleModel(requirers: number, seed = 1): { hooks: number; sim: Simulat
  * Throughput while settling the model again and again: each round repeats whole settles for at
  * least `roundMs` and divides the hooks run by the time taken; the median round is reported.
  */
-function hooksPerSecond(requirers: number, rounds: number, roundMs = 400): number {
+function hooksPerSecond(
+  requirers: number,
+  rounds: number,
+  roundMs = 400,
+  harnessOnly = false,
+): number {
   const rates: number[] = [];
   const warmup = 6; // the simulator's hot paths take a few seconds of JIT to settle
   for (let r = 0; r < rounds + warmup; r++) {
@@ -101,7 +133,7 @@ function hooksPerSecond(requirers: number, rounds: number, roundMs = 400): numbe
     let elapsed = 0;
     let seed = 1;
     do {
-      hooks += settleModel(requirers, seed++).hooks;
+      hooks += settleModel(requirers, seed++, harnessOnly).hooks;
       elapsed = performance.now() - t0;
     } while (elapsed < roundMs);
     if (r >= warmup) rates.push((hooks / elapsed) * 1000);
@@ -210,8 +242,18 @@ if (process.argv.includes("--peak-memory-child")) {
 
 /** Each figure runs in a fresh process so that one figure's JIT state cannot skew another's. */
 const figureFns: Record<string, () => Figure[]> = {
-  context: () => [contextRun()],
+  context: () => [contextRunFigure()],
+  "context-harness": () => [
+    { name: "context_run_harness_only_us", value: round(contextRun(HarnessOnly), 2), unit: "us" },
+  ],
   sim: () => [simHooks()],
+  "sim-harness": () => [
+    {
+      name: "sim_harness_only_hooks_per_s",
+      value: round(hooksPerSecond(20, 7, 400, true)),
+      unit: "hooks/s",
+    },
+  ],
   scaling: simScaling,
   fuzz: () => [fuzzCases()],
   trace: traceBytes,
