@@ -43,6 +43,7 @@ import {
   pyJsonDumps,
   pyJsonLoads,
 } from "./python.js";
+import { relationIdSnapshot, restoreWith } from "./snapshot.js";
 
 /** The interface version this library speaks and advertises. */
 export const LIBAPI = 0;
@@ -201,15 +202,6 @@ const availableSnapshot = z.object({
   chain: z.array(z.string()).nullable(),
   relation_id: z.number().int(),
 });
-const removedSnapshot = z.object({ relation_id: z.number().int() });
-
-function restoreWith<T>(schema: z.ZodType<T>, snapshot: Readonly<JsonObject>, kind: string): T {
-  const parsed = schema.safeParse(snapshot);
-  if (!parsed.success) {
-    throw new TypeError(`cannot restore a deferred ${kind}: ${parsed.error.message}`);
-  }
-  return parsed.data;
-}
 
 /** `certificate_available`: a provider unit's data passed validation. */
 export class CertificateAvailableEvent extends EventBase {
@@ -254,7 +246,7 @@ export class CertificateRemovedEvent extends EventBase {
     return { relation_id: this.relationId };
   }
   override restore(snapshot: Readonly<JsonObject>): void {
-    this.relationId = restoreWith(removedSnapshot, snapshot, "certificate_removed").relation_id;
+    this.relationId = restoreWith(relationIdSnapshot, snapshot, "certificate_removed").relation_id;
   }
 }
 

@@ -62,6 +62,7 @@ import {
 import { DataValidationError } from "./errors.js";
 import { pyTupleRepr, sortedCodePoints } from "./python.js";
 import { hookSetOrder } from "./set-order.js";
+import { relationIdSnapshot, restoreWith } from "./snapshot.js";
 
 export { DataValidationError, TLSCertificatesError } from "./errors.js";
 
@@ -258,15 +259,6 @@ const availableSnapshot = z.object({
   certificates: z.array(z.string()),
   relation_id: z.number().int(),
 });
-const removedSnapshot = z.object({ relation_id: z.number().int() });
-
-function restoreWith<T>(schema: z.ZodType<T>, snapshot: Readonly<JsonObject>, kind: string): T {
-  const parsed = schema.safeParse(snapshot);
-  if (!parsed.success) {
-    throw new TypeError(`cannot restore a deferred ${kind}: ${parsed.error.message}`);
-  }
-  return parsed.data;
-}
 
 /** `certificate_set_updated`: the set of certificates a relation now provides. */
 export class CertificatesAvailableEvent extends EventBase {
@@ -298,7 +290,7 @@ export class CertificatesRemovedEvent extends EventBase {
     return { relation_id: this.relationId };
   }
   override restore(snapshot: Readonly<JsonObject>): void {
-    this.relationId = restoreWith(removedSnapshot, snapshot, "certificates_removed").relation_id;
+    this.relationId = restoreWith(relationIdSnapshot, snapshot, "certificates_removed").relation_id;
   }
 }
 
