@@ -4,6 +4,7 @@
  */
 import type { ActionEvent } from "../../harness/ops/events.js";
 import type { CharmSpecInput, ConfigValue } from "../../model/metadata.js";
+import { ActiveStatus, WaitingStatus } from "../../model/status.js";
 
 export const INTERFACE = "certificate_transfer";
 export const DEFAULT_ENDPOINT = "certificates";
@@ -129,4 +130,24 @@ export function relationIdParamOf(event: ActionEvent): number | undefined | null
 export function stringParam(event: ActionEvent, name: string): string | undefined {
   const value = event.params[name];
   return typeof value === "string" ? value : undefined;
+}
+
+/** What a dummy requirer holds: sorted certificates per relation id (stored state; ids as text). */
+export type HeldCertificates = Record<string, string[]>;
+
+/** The held certificates keyed by relation id. */
+export function heldByRelationId(held: Readonly<HeldCertificates>): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const [id, list] of Object.entries(held)) out.set(Number(id), list);
+  return out;
+}
+
+/** True when some relation holds at least one certificate. */
+export function holdsAnyCertificate(held: Readonly<HeldCertificates>): boolean {
+  return Object.values(held).some((list) => list.length > 0);
+}
+
+/** The dummy requirers' status rule: Active while holding a certificate, Waiting otherwise. */
+export function requirerStatus(holds: boolean): ActiveStatus | WaitingStatus {
+  return holds ? new ActiveStatus() : new WaitingStatus();
 }

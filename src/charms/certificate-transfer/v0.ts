@@ -21,12 +21,15 @@ import {
   CertificateTransferProvides,
   CertificateTransferRequires,
 } from "../../libs/certificate-transfer/v0.js";
-import { ActiveStatus, WaitingStatus } from "../../model/status.js";
 import {
   configuredCertificates,
   DEFAULT_ENDPOINT,
+  type HeldCertificates,
+  heldByRelationId,
+  holdsAnyCertificate,
   parseCertificateList,
   relationIdParamOf,
+  requirerStatus,
   stringParam,
   v0ProviderSpec,
   v0RequirerSpec,
@@ -131,7 +134,7 @@ export function makeV0RequirerCharm(
 
   class DummyCertificateTransferRequirerCharm extends CharmBase implements V0RequirerCharm {
     readonly certificateTransfer: CertificateTransferRequires;
-    private readonly held: { byRelation: Record<string, string[]> };
+    private readonly held: { byRelation: HeldCertificates };
 
     constructor(framework: Framework) {
       super(framework);
@@ -154,14 +157,11 @@ export function makeV0RequirerCharm(
     }
 
     heldCertificates(): Map<number, string[]> {
-      const out = new Map<number, string[]>();
-      for (const [id, list] of Object.entries(this.held.byRelation)) out.set(Number(id), list);
-      return out;
+      return heldByRelationId(this.held.byRelation);
     }
 
     private updateStatus(): void {
-      const holds = Object.values(this.held.byRelation).some((list) => list.length > 0);
-      this.unit.status = holds ? new ActiveStatus() : new WaitingStatus();
+      this.unit.status = requirerStatus(holdsAnyCertificate(this.held.byRelation));
     }
 
     private onIsReady(event: ActionEvent): void {

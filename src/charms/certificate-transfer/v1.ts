@@ -18,12 +18,15 @@ import type { ActionEvent } from "../../harness/ops/events.js";
 import type { Framework } from "../../harness/ops/framework.js";
 import { sortedCodePoints } from "../../libs/certificate-transfer/python.js";
 import * as faithful from "../../libs/certificate-transfer/v1.js";
-import { ActiveStatus, WaitingStatus } from "../../model/status.js";
 import {
   configuredCertificates,
   DEFAULT_ENDPOINT,
+  type HeldCertificates,
+  heldByRelationId,
+  holdsAnyCertificate,
   parseCertificateList,
   relationIdParamOf,
+  requirerStatus,
   stringParam,
   v1ProviderSpec,
   v1RequirerSpec,
@@ -139,7 +142,7 @@ export function makeV1RequirerCharm(
 
   class DummyCertificateTransferRequirerCharm extends CharmBase implements V1RequirerCharm {
     readonly certificateTransfer: faithful.CertificateTransferRequires;
-    private readonly held: { byRelation: Record<string, string[]> };
+    private readonly held: { byRelation: HeldCertificates };
 
     constructor(framework: Framework) {
       super(framework);
@@ -147,31 +150,21 @@ export function makeV1RequirerCharm(
       this.held = framework.storedState(this, "held", { byRelation: {} });
       framework.observe(this.certificateTransfer.on.certificateSetUpdated, (e) => {
         this.held.byRelation[String(e.relationId)] = sortedCodePoints(e.certificates);
-        this.setStatusFrom(this.holdsAny());
+        this.unit.status = requirerStatus(holdsAnyCertificate(this.held.byRelation));
       });
       framework.observe(this.certificateTransfer.on.certificatesRemoved, (e) => {
         delete this.held.byRelation[String(e.relationId)];
-        this.setStatusFrom(this.holdsAny());
+        this.unit.status = requirerStatus(holdsAnyCertificate(this.held.byRelation));
       });
-      framework.observe(this.on.updateStatus, () =>
-        this.setStatusFrom(this.certificateTransfer.getAllCertificates().size > 0),
-      );
+      framework.observe(this.on.updateStatus, () => {
+        this.unit.status = requirerStatus(this.certificateTransfer.getAllCertificates().size > 0);
+      });
       observeAction(this, "get-all-certificates", (e) => this.onGetAllCertificates(e));
       observeAction(this, "is-ready", (e) => this.onIsReady(e));
     }
 
     heldCertificates(): Map<number, string[]> {
-      const out = new Map<number, string[]>();
-      for (const [id, list] of Object.entries(this.held.byRelation)) out.set(Number(id), list);
-      return out;
-    }
-
-    private holdsAny(): boolean {
-      return Object.values(this.held.byRelation).some((list) => list.length > 0);
-    }
-
-    private setStatusFrom(holds: boolean): void {
-      this.unit.status = holds ? new ActiveStatus() : new WaitingStatus();
+      return heldByRelationId(this.held.byRelation);
     }
 
     private onGetAllCertificates(event: ActionEvent): void {

@@ -138,7 +138,7 @@ const providerCalls = (variant: CtVariant): CatalogCharm["calls"] =>
         },
       };
 
-/** Requirer on the v1 library (faithful or fixed); records the sets its events carried. */
+/** Requirer on the v1 library (faithful or fixed); the campaign reads its events from the trace. */
 function v1Requirer(lib: typeof v1.CertificateTransferRequires): CharmClass {
   return class CtV1Requirer extends CharmBase {
     readonly ct: v1.CertificateTransferRequires;
