@@ -6,6 +6,7 @@ import type { Hook } from "../model/hooks.js";
 import {
   type CharmSpec,
   type CharmSpecInput,
+  type ConfigValue,
   charmSpec,
   configWithDefaults,
 } from "../model/metadata.js";
@@ -144,6 +145,17 @@ function unitsDataOf(r: AnyRelation): Readonly<Record<number, Databag>> {
   }
 }
 
+/** A relation's remote unit ids in ascending order (relations are immutable: computed once). */
+const sortedIds = new WeakMap<AnyRelation, readonly number[]>();
+function sortedRemoteIds(r: AnyRelation): readonly number[] {
+  let ids = sortedIds.get(r);
+  if (!ids) {
+    ids = Object.freeze(r.remoteUnitIds.sort((a, b) => a - b));
+    sortedIds.set(r, ids);
+  }
+  return ids;
+}
+
 /** Mixes a 32-bit seed with a counter (splitmix-style), for per-run hook entropy. */
 function mixSeed(seed: number, n: number): number {
   let z = (seed ^ Math.imul(n + 1, 0x9e3779b9)) >>> 0;
@@ -173,6 +185,15 @@ export class Context<C extends CharmBase = CharmBase> {
   actionResults: Readonly<Record<string, unknown>> | null = null;
   actionLogs: string[] = [];
   private runs = 0;
+  readonly unitName: string;
+  /**
+   * Each State relation as this unit sees it, per relation object: relations are immutable, so
+   * a test that runs many events against one State builds each view once. Views for
+   * relation-departed (where the departing unit has left the list) are not kept.
+   */
+  private readonly envRelations = new WeakMap<AnyRelation, EnvRelation>();
+  /** Config with defaults, per State config object (frozen, so the result cannot go stale). */
+  private readonly configs = new WeakMap<object, Readonly<Record<string, ConfigValue>>>();
 
   constructor(
     readonly charmClass: CharmClass<C>,
@@ -193,10 +214,7 @@ export class Context<C extends CharmBase = CharmBase> {
     const named = parseWith(contextNamingSchema, options, "Context options");
     this.appName = named.appName ?? this.spec.meta.name;
     this.unitId = named.unitId ?? 0;
-  }
-
-  get unitName(): string {
-    return `${this.appName}/${this.unitId}`;
+    this.unitName = `${this.appName}/${this.unitId}`;
   }
 
   /** Runs `event` against `state` and returns the new State. */
@@ -238,8 +256,7 @@ export class Context<C extends CharmBase = CharmBase> {
 
   private resolveHook(event: ContextEvent, state: State): Hook {
     const remoteName = (r: AnyRelation, id: number) => `${remoteAppOf(r, this.appName)}/${id}`;
-    const firstRemote = (r: AnyRelation): number | undefined =>
-      r.remoteUnitIds.sort((a, b) => a - b)[0];
+    const firstRemote = (r: AnyRelation): number | undefined => sortedRemoteIds(r)[0];
     switch (event.kind) {
       case "relation-created":
       case "relation-broken":
@@ -283,8 +300,6 @@ export class Context<C extends CharmBase = CharmBase> {
   }
 
   private environment(state: State, hook: Hook): HookEnvironment {
-    const appName = this.appName;
-    const unitName = this.unitName;
     const spec = this.spec;
     const brokenId = hook.kind === "relation-broken" ? hook.relationId : null;
     // During relation-departed the departed unit has left that relation's unit list (only that one).
@@ -292,47 +307,27 @@ export class Context<C extends CharmBase = CharmBase> {
       hook.kind === "relation-departed"
         ? { relationId: hook.relationId, unit: hook.remoteUnit }
         : null;
-    const interfaceOf = (r: AnyRelation) =>
-      r.interface ??
-      spec.meta.provides[r.endpoint]?.interface ??
-      spec.meta.requires[r.endpoint]?.interface ??
-      spec.meta.peers[r.endpoint]?.interface ??
-      "";
-    const envRelations = new Map<number, EnvRelation>();
     const envRelation = (r: AnyRelation): EnvRelation => {
-      let cached = envRelations.get(r.id);
-      if (cached) return cached;
-      const remoteApp = remoteAppOf(r, appName);
-      const data = unitsDataOf(r);
-      const ids = Object.keys(data)
-        .map(Number)
-        .sort((a, b) => a - b);
       const leaving = departed?.relationId === r.id ? departed.unit : null;
-      const remoteUnits = ids.map((id) => `${remoteApp}/${id}`).filter((u) => u !== leaving);
-      const byName = new Map(ids.map((id) => [`${remoteApp}/${id}`, data[id] ?? {}]));
-      cached = {
-        id: r.id,
-        endpoint: r.endpoint,
-        interfaceName: interfaceOf(r),
-        kind: r.kind,
-        remoteApp,
-        remoteUnits,
-        readBag(owner: string): Databag {
-          if (owner === unitName) return r.localUnitData;
-          if (owner === appName) return r.localAppData;
-          if (r.kind !== "peer" && owner === remoteApp) return r.remoteAppData;
-          return byName.get(owner) ?? {};
-        },
-      };
-      envRelations.set(r.id, cached);
-      return cached;
+      if (leaving !== null) return this.envRelationOf(r, leaving);
+      let view = this.envRelations.get(r);
+      if (!view) {
+        view = this.envRelationOf(r, null);
+        this.envRelations.set(r, view);
+      }
+      return view;
     };
+    let config = this.configs.get(state.config);
+    if (!config) {
+      config = configWithDefaults(spec.config, state.config);
+      this.configs.set(state.config, config);
+    }
     return {
       spec,
-      unitName,
-      appName,
+      unitName: this.unitName,
+      appName: this.appName,
       isLeader: state.leader,
-      config: configWithDefaults(spec.config, state.config),
+      config,
       modelName: state.model.name,
       modelUuid: state.model.uuid,
       plannedUnits: state.plannedUnits,
@@ -359,6 +354,37 @@ export class Context<C extends CharmBase = CharmBase> {
         return state.credential;
       },
       external: this.options.external ?? {},
+    };
+  }
+
+  /** A State relation as this unit sees it; `leaving` is left out of the remote units. */
+  private envRelationOf(r: AnyRelation, leaving: string | null): EnvRelation {
+    const spec = this.spec;
+    const appName = this.appName;
+    const unitName = this.unitName;
+    const remoteApp = remoteAppOf(r, appName);
+    const data = unitsDataOf(r);
+    const ids = sortedRemoteIds(r);
+    const remoteUnits = ids.map((id) => `${remoteApp}/${id}`).filter((u) => u !== leaving);
+    const byName = new Map(ids.map((id) => [`${remoteApp}/${id}`, data[id] ?? {}]));
+    return {
+      id: r.id,
+      endpoint: r.endpoint,
+      interfaceName:
+        r.interface ??
+        spec.meta.provides[r.endpoint]?.interface ??
+        spec.meta.requires[r.endpoint]?.interface ??
+        spec.meta.peers[r.endpoint]?.interface ??
+        "",
+      kind: r.kind,
+      remoteApp,
+      remoteUnits,
+      readBag(owner: string): Databag {
+        if (owner === unitName) return r.localUnitData;
+        if (owner === appName) return r.localAppData;
+        if (r.kind !== "peer" && owner === remoteApp) return r.remoteAppData;
+        return byName.get(owner) ?? {};
+      },
     };
   }
 

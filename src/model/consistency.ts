@@ -299,6 +299,13 @@ function stateRuleResults(input: ConsistencyInput): readonly string[][] {
 /** Runs every rule; throws InconsistentScenarioError listing every problem found. */
 export function checkConsistency(input: ConsistencyInput): void {
   const cached = stateRuleResults(input);
+  // Fast path: the State's own rules found nothing (cached) and neither do the event's rules.
+  let clean = true;
+  for (let i = 0; i < consistencyRules.length && clean; i++) {
+    const rule = consistencyRules[i] as Rule;
+    clean = eventRules.has(rule) ? rule(input).length === 0 : (cached[i]?.length ?? 0) === 0;
+  }
+  if (clean) return;
   const problems = consistencyRules.flatMap((rule, i) =>
     eventRules.has(rule) ? rule(input) : (cached[i] ?? []),
   );

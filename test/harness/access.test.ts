@@ -469,6 +469,25 @@ describe("relation lookups", () => {
     );
   });
 
+  it("one id under two endpoints gives two objects; only the right one is active and written", () => {
+    const rel = db();
+    const ctx = context((charm, fw) => {
+      fw.observe(charm.on.install, () => {
+        const wrong = charm.model.getRelation("backup", rel.id);
+        const right = charm.model.getRelation("db", rel.id);
+        const wrongAgain = charm.model.getRelation("backup", rel.id);
+        expect(wrong).not.toBe(right);
+        expect(wrongAgain).toBe(wrong);
+        expect(charm.model.getRelation("db", rel.id)).toBe(right);
+        expect([wrong?.active, right?.active]).toEqual([false, true]);
+        expect(wrong?.app).toBeNull();
+        right?.data.get(charm.unit).set("k", "v");
+      });
+    });
+    const out = ctx.run(ctx.on.install(), new State({ relations: [rel] }));
+    expect(out.getRelation(rel.id)?.localUnitData).toEqual({ mine: "u", k: "v" });
+  });
+
   it("getRelation(endpoint) is the one relation, null if none, TooManyRelatedAppsError if two", () => {
     const one = db();
     const other = new Relation({ endpoint: "website", remoteAppName: "proxy-a" });
@@ -612,6 +631,28 @@ describe("relation-departed", () => {
       password: "p1",
       listed: 1,
     });
+  });
+
+  it("one Context, one State: a departed run does not change what later runs see", () => {
+    const rel = db();
+    const state = new State({ relations: [rel] });
+    const seen: string[][] = [];
+    const ctx = context((charm, fw) => {
+      const record = (e: { relation: OpsRelation }) =>
+        seen.push([...e.relation.units].map((u) => u.name));
+      fw.observe(charm.on.relation("db").changed, record);
+      fw.observe(charm.on.relation("db").departed, record);
+    });
+    ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state);
+    ctx.run(ctx.on.relationDeparted(rel, { remoteUnit: 1 }), state);
+    ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state);
+    ctx.run(ctx.on.relationDeparted(rel, { remoteUnit: 0 }), state);
+    expect(seen).toEqual([
+      ["database/0", "database/1"],
+      ["database/0"],
+      ["database/0", "database/1"],
+      ["database/1"],
+    ]);
   });
 
   it("when this unit is the one departing, the remote unit's bag is still readable", () => {

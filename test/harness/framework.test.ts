@@ -24,7 +24,7 @@ import {
   EventBase,
   type Framework,
   FrameworkObject,
-  type Handle,
+  Handle,
   ObjectEvents,
 } from "../../src/harness/ops/framework.js";
 import type { ContextEvent } from "../../src/model/event.js";
@@ -871,5 +871,46 @@ describe("a charm written as a class", () => {
   it("runs", () => {
     const ctx = new Context(ExampleCharm, spec);
     expect(ctx.run(ctx.on.install(), new State()).unitStatus).toEqual(new ActiveStatus());
+  });
+});
+
+describe("handle paths", () => {
+  it("keyed, unkeyed and counter keys each give their own path under one parent", () => {
+    const root = new Handle(null, "Charm", null);
+    expect(root.path).toBe("Charm");
+    expect(new Handle(root, "Lib", null).path).toBe("Charm/Lib");
+    expect(new Handle(root, "Lib", "a").path).toBe("Charm/Lib[a]");
+    expect(new Handle(root, "Lib", "b").path).toBe("Charm/Lib[b]");
+    expect(new Handle(root, "Lib", "7").path).toBe("Charm/Lib[7]");
+    // asked again (interned paths), the answers are the same
+    expect(new Handle(root, "Lib", "a").path).toBe("Charm/Lib[a]");
+    expect(new Handle(root, "Lib", null).path).toBe("Charm/Lib");
+    expect(new Handle(null, "Top", "k").path).toBe("Top[k]");
+  });
+
+  it("a kind spelled like the keyed slot does not disturb keyed paths", () => {
+    const root = new Handle(null, "Odd", null);
+    expect(new Handle(root, "X[]", null).path).toBe("Odd/X[]");
+    expect(new Handle(root, "X", "k").path).toBe("Odd/X[k]");
+    expect(new Handle(root, "X[]", null).path).toBe("Odd/X[]");
+    expect(new Handle(root, "X", "j").path).toBe("Odd/X[j]");
+  });
+});
+
+describe("observe (event sources)", () => {
+  it("refuses an event source of another framework (a hook's objects do not outlive it)", () => {
+    let stale: CharmBase["on"]["install"] | undefined;
+    const first = context((charm) => {
+      stale = charm.on.install;
+    });
+    first.run(first.on.install(), new State());
+    const second = context((_charm, fw) => {
+      if (stale) fw.observe(stale, () => {});
+    });
+    expectCharmRaised(
+      () => second.run(second.on.install(), new State()),
+      TypeError,
+      /not an event source of this framework/,
+    );
   });
 });

@@ -30,9 +30,10 @@ function str(s: Readonly<JsonObject>, key: string): string | null {
 
 /** Base of relation hook events: the relation, the remote app and (if any) the remote unit. */
 export class RelationEvent extends HookEvent {
-  relation: Relation;
-  app: Application | null;
-  unit: Unit | null;
+  // Declared, then assigned in the constructor (cheaper than class field definitions per event).
+  declare relation: Relation;
+  declare app: Application | null;
+  declare unit: Unit | null;
   constructor(
     handle: EventBase["handle"],
     relation: Relation,
@@ -77,7 +78,7 @@ export class RelationJoinedEvent extends RelationEvent {}
 export class RelationChangedEvent extends RelationEvent {}
 export class RelationBrokenEvent extends RelationEvent {}
 export class RelationDepartedEvent extends RelationEvent {
-  departingUnit: Unit | null;
+  declare departingUnit: Unit | null;
   constructor(
     handle: EventBase["handle"],
     relation: Relation,
@@ -152,8 +153,35 @@ export interface RelationEvents {
 
 const snake = (name: string) => name.replace(/-/g, "_");
 
+/** Event kinds per endpoint and action name, built once (the same strings hook after hook). */
+const relationKinds = new Map<string, Readonly<Record<keyof RelationEvents, string>>>();
+function relationKind(endpoint: string, kind: keyof RelationEvents): string {
+  let kinds = relationKinds.get(endpoint);
+  if (!kinds) {
+    const base = `${snake(endpoint)}_relation_`;
+    kinds = {
+      created: `${base}created`,
+      joined: `${base}joined`,
+      changed: `${base}changed`,
+      departed: `${base}departed`,
+      broken: `${base}broken`,
+    };
+    if (relationKinds.size < 4096) relationKinds.set(endpoint, kinds);
+  }
+  return kinds[kind];
+}
+const actionKinds = new Map<string, string>();
+function actionKind(name: string): string {
+  let kind = actionKinds.get(name);
+  if (kind === undefined) {
+    kind = `${snake(name)}_action`;
+    if (actionKinds.size < 4096) actionKinds.set(name, kind);
+  }
+  return kind;
+}
+
 type DefineRelationEvent = <E extends RelationEvent, A extends unknown[]>(
-  kind: string,
+  kind: keyof RelationEvents,
   type: EventType<E, A>,
 ) => BoundEvent<E, A>;
 
@@ -244,9 +272,7 @@ export class CharmEvents extends ObjectEvents {
     if (!(endpoint in meta.provides || endpoint in meta.requires || endpoint in meta.peers)) {
       throw new ModelError(`charm metadata has no endpoint "${endpoint}"`);
     }
-    events = new EndpointEvents((kind, type) =>
-      this.define(`${snake(endpoint)}_relation_${kind}`, type),
-    );
+    events = new EndpointEvents((kind, type) => this.define(relationKind(endpoint, kind), type));
     this.relationEvents.set(endpoint, events);
     return events;
   }
@@ -260,7 +286,7 @@ export class CharmEvents extends ObjectEvents {
     if (!(name in this.framework.env.spec.actions)) {
       throw new ModelError(`actions metadata has no action "${name}"`);
     }
-    event = this.define(`${snake(name)}_action`, ActionEvent);
+    event = this.define(actionKind(name), ActionEvent);
     this.actionEvents.set(name, event);
     return event;
   }

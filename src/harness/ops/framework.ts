@@ -10,25 +10,64 @@ import type {
 } from "../hook.js";
 import { Model } from "./model.js";
 
-/** A path-like name for framework objects and events, as in Python ops (`Charm/on/install[3]`). */
 /**
- * Interned `parent/child` paths. Paths are rebuilt by every hook (a fresh charm each time) but are
- * the same strings hook after hook; interning returns the same string object, whose hash V8 has
- * already computed, so the maps keyed by paths stay cheap.
+ * Interned handle paths (`Charm/on/install`, `Charm/CertificateTransferRequires[certificates_v1]`).
+ * Paths are rebuilt by every hook (a fresh charm each time) but are the same strings hook after
+ * hook; interning returns the same string object, whose hash V8 has already computed, so the
+ * maps keyed by paths stay cheap, and no string is built when the path is known.
  */
-const internedPaths = new Map<string, Map<string, string>>();
-export function joinPath(parent: string, child: string): string {
+const internedPaths = new Map<string, Map<string, string | Map<string, string>>>();
+const INTERNED_PER_PARENT = 4096;
+
+function internedChildren(parent: string): Map<string, string | Map<string, string>> {
   let children = internedPaths.get(parent);
   if (!children) {
     children = new Map();
     internedPaths.set(parent, children);
   }
-  let path = children.get(child);
+  return children;
+}
+
+/** `parent/child` (or `child` at the root), interned. */
+export function joinPath(parent: string, child: string): string {
+  const children = internedChildren(parent);
+  const known = children.get(child);
+  if (typeof known === "string") return known;
+  const path = parent === "" ? child : `${parent}/${child}`;
+  if (known === undefined && children.size < INTERNED_PER_PARENT) children.set(child, path);
+  return path;
+}
+
+/** `parent/kind[key]`, interned by (parent, kind, key) without building the key text first. */
+function joinKeyedPath(parent: string, kind: string, key: string): string {
+  const children = internedChildren(parent);
+  let byKey = children.get(kind);
+  if (typeof byKey === "string" || byKey === undefined) {
+    // A kind used both with and without keys under one parent keeps its keyed paths apart.
+    const slot = `${kind}[]`;
+    const keyed = children.get(slot);
+    if (keyed instanceof Map) byKey = keyed;
+    else {
+      byKey = new Map();
+      if (keyed === undefined && children.size < INTERNED_PER_PARENT) children.set(slot, byKey);
+    }
+  }
+  let path = byKey.get(key);
   if (path === undefined) {
-    path = parent === "" ? child : `${parent}/${child}`;
-    if (children.size < 4096) children.set(child, path);
+    path = parent === "" ? `${kind}[${key}]` : `${parent}/${kind}[${key}]`;
+    if (byKey.size < INTERNED_PER_PARENT) byKey.set(key, path);
   }
   return path;
+}
+
+/** True for the framework's event counters ("1", "27"): those paths are one-off, not interned. */
+function isCounter(key: string): boolean {
+  if (key.length === 0) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 export class Handle {
@@ -38,21 +77,26 @@ export class Handle {
     readonly kind: string,
     readonly key: string | null,
   ) {
-    const own = key === null ? kind : `${kind}[${key}]`;
-    // Event handles carry a counter as key: those paths are one-off and not interned.
-    this.path =
-      key !== null && /^\d+$/.test(key)
-        ? `${parent ? `${parent.path}/` : ""}${own}`
-        : joinPath(parent?.path ?? "", own);
+    const parentPath = parent?.path ?? "";
+    if (key === null) this.path = joinPath(parentPath, kind);
+    else if (isCounter(key))
+      this.path = parentPath === "" ? `${kind}[${key}]` : `${parentPath}/${kind}[${key}]`;
+    else this.path = joinKeyedPath(parentPath, kind, key);
   }
 }
 
 /** Base of every event. Subclasses carrying data override `snapshot`/`restore` so they can be deferred. */
 export class EventBase {
   /** Set by the framework when the event is emitted or restored. */
-  framework!: Framework;
-  deferred = false;
-  constructor(readonly handle: Handle) {}
+  declare framework: Framework;
+  declare deferred: boolean;
+  declare readonly handle: Handle;
+  constructor(handle: Handle) {
+    // Assigned, not declared as class fields: events are created on every hook, and plain
+    // assignments are cheaper for V8 than field definitions at each level of the class chain.
+    this.handle = handle;
+    this.deferred = false;
+  }
   /** Ask the framework to re-emit this event, to this observer, before the next event. */
   defer(): void {
     this.deferred = true;
@@ -89,6 +133,8 @@ export class FrameworkObject {
 export class BoundEvent<E extends EventBase, A extends unknown[]> {
   /** `Emitter/on/kind`, the prefix of every emitted event's handle path. */
   readonly path: string;
+  /** Observers in registration order (kept by the framework). */
+  readonly observers: Observer[] = [];
   constructor(
     readonly emitter: ObjectEvents,
     readonly kind: string,
@@ -139,6 +185,7 @@ interface EventSourceRef {
   readonly kind: string;
   readonly emitter: ObjectEvents;
   readonly eventType: { prototype: EventBase };
+  readonly observers: Observer[];
 }
 /** One observer of one event source; its key (`path#index`) names it in deferred notices. */
 class Observer {
@@ -186,6 +233,8 @@ interface StoredObject {
   readonly content: Record<string, unknown>;
 }
 
+const NO_HOOK_CONTEXT = Object.freeze({});
+
 /** Drops a deferred event whose relation is gone, or fails the hook. */
 export type DeferredRelationGonePolicy = "drop" | "error";
 
@@ -204,7 +253,6 @@ export class Framework {
   /** Every event that reached observers, in order. */
   readonly emitted: EmittedEventRecord[] = [];
   readonly emittedEvents: EventBase[] = [];
-  private readonly observers = new Map<string, Observer[]>();
   private readonly events = new Map<string, EventSourceRef>();
   private readonly stored = new Map<string, StoredObject>();
   private notices: DeferredRecord[] = [];
@@ -216,15 +264,18 @@ export class Framework {
     readonly deferredRelationGone: DeferredRelationGonePolicy = "drop",
   ) {
     this.logger = new JujuLogger(this.logs);
-    this.model = new Model(this, env, {
-      ...(hook.kind === "relation-broken" ? { brokenRelationId: hook.relationId } : {}),
-      ...(hook.kind === "relation-departed"
-        ? {
-            departingUnit: hook.departingUnit,
-            departed: { relationId: hook.relationId, remoteUnit: hook.remoteUnit },
-          }
-        : {}),
-    });
+    this.model = new Model(
+      this,
+      env,
+      hook.kind === "relation-broken"
+        ? { brokenRelationId: hook.relationId }
+        : hook.kind === "relation-departed"
+          ? {
+              departingUnit: hook.departingUnit,
+              departed: { relationId: hook.relationId, remoteUnit: hook.remoteUnit },
+            }
+          : NO_HOOK_CONTEXT,
+    );
     let maxKey = 0;
     for (const d of env.deferred) {
       const m = /\[(\d+)\]$/.exec(d.handlePath);
@@ -263,11 +314,10 @@ export class Framework {
     event: BoundEvent<E, A>,
     handler: (event: E) => void,
   ): void {
-    let list = this.observers.get(event.path);
-    if (!list) {
-      list = [];
-      this.observers.set(event.path, list);
+    if (this.events.get(event.path) !== event) {
+      throw new TypeError(`${event.path} is not an event source of this framework`);
     }
+    const list = event.observers;
     list.push(new Observer(event.path, list.length, handler as Handler));
   }
 
@@ -298,11 +348,10 @@ export class Framework {
   /** Delivers `event` to the observers of `bound`; records deferrals. */
   emitEvent(bound: EventSourceRef, event: EventBase, reemitted: boolean): void {
     event.framework = this;
-    const observers = this.observers.get(bound.path);
+    const observers = bound.observers;
     const snapshot = event.snapshot();
     this.emitted.push({ kind: bound.kind, handlePath: event.handle.path, reemitted, snapshot });
     this.emittedEvents.push(event);
-    if (!observers) return;
     for (const observer of observers) {
       event.deferred = false;
       observer.handler(event);
@@ -322,7 +371,7 @@ export class Framework {
     for (const notice of this.env.deferred) {
       const eventPath = notice.handlePath.replace(/\[\d+\]$/, "");
       const bound = this.events.get(eventPath);
-      const observer = this.observers.get(eventPath)?.find((o) => o.key === notice.observer);
+      const observer = bound?.observers.find((o) => o.key === notice.observer);
       if (!bound || !observer) {
         this.logger.debug(`dropping deferred ${notice.handlePath}: nothing observes it any more`);
         continue;

@@ -311,10 +311,9 @@ export class RelationData {
 /** A relation as seen from the charm during one hook (Python ops: `ops.Relation`). */
 export class Relation {
   readonly app: Application | null;
-  readonly data: RelationData;
+  private dataView: RelationData | undefined;
   private unitSet: Set<Unit> | undefined;
   private readableSet: Set<string> | undefined;
-  private readonly remoteUnitNames: () => readonly string[];
 
   constructor(
     private readonly model: Model,
@@ -322,20 +321,36 @@ export class Relation {
     readonly id: number,
     private readonly env: EnvRelation | null,
     readonly active: boolean,
-    departedUnit: string | null,
+    private readonly departedUnit: string | null,
   ) {
     this.app = env?.remoteApp ? model.getApp(env.remoteApp) : null;
-    const broken = model.brokenRelationId === id;
-    // Unit lists are built on first use: a hook that never looks at them costs nothing per unit.
-    this.remoteUnitNames = () => (env && !broken ? env.remoteUnits : []);
-    this.data = new RelationData(model, this, env, (unitName) => {
-      if (!this.readableSet) {
-        this.readableSet = new Set(this.remoteUnitNames());
-        // During relation-departed the departed unit has left `units`, but its bag stays readable.
-        if (departedUnit) this.readableSet.add(departedUnit);
-      }
-      return this.readableSet.has(unitName);
-    });
+  }
+
+  /** The databags of this relation, keyed by unit or application (built on first use). */
+  get data(): RelationData {
+    this.dataView ??= new RelationData(this.model, this, this.env, (unitName) =>
+      this.isReadable(unitName),
+    );
+    return this.dataView;
+  }
+
+  /** Remote unit names in this hook; none while the relation is being broken. */
+  private remoteUnitNames(): readonly string[] {
+    return this.env && this.model.brokenRelationId !== this.id ? this.env.remoteUnits : [];
+  }
+
+  private isReadable(unitName: string): boolean {
+    if (!this.readableSet) {
+      this.readableSet = new Set(this.remoteUnitNames());
+      // During relation-departed the departed unit has left `units`, but its bag stays readable.
+      if (this.departedUnit) this.readableSet.add(this.departedUnit);
+    }
+    return this.readableSet.has(unitName);
+  }
+
+  /** Appends this hook's changed bags of this relation to `out`. */
+  writesInto(out: BagWrite[]): void {
+    if (this.dataView) out.push(...this.dataView.writes());
   }
 
   /** Remote units (peers for a peer relation). A mutable set, cached for the hook, as in ops. */
@@ -383,7 +398,9 @@ export class Model {
   workloadVersion: string;
   private readonly apps = new Map<string, Application>();
   private readonly unitsByName = new Map<string, Unit>();
-  private readonly relationCache = new Map<string, Relation>();
+  /** Relation objects of this hook by id (and endpoint: an id asked for on another endpoint is a different, inactive object). */
+  private readonly relationCache = new Map<number, Relation>();
+  private otherEndpointRelations: Map<string, Relation> | undefined;
 
   constructor(
     readonly framework: Framework,
@@ -424,7 +441,8 @@ export class Model {
   getUnit(name: string): Unit {
     let unit = this.unitsByName.get(name);
     if (!unit) {
-      const appName = name.split("/")[0] ?? name;
+      const slash = name.indexOf("/");
+      const appName = slash < 0 ? name : name.slice(0, slash);
       unit = new Unit(this, name, this.getApp(appName));
       this.unitsByName.set(name, unit);
     }
@@ -446,15 +464,21 @@ export class Model {
   }
 
   private relationById(endpoint: string, id: number): Relation {
-    const cacheKey = `${endpoint}:${id}`;
-    let rel = this.relationCache.get(cacheKey);
-    if (rel) return rel;
+    const cached = this.relationCache.get(id);
+    if (cached !== undefined && cached.name === endpoint) return cached;
+    const otherKey = `${endpoint}:${id}`;
+    const other = this.otherEndpointRelations?.get(otherKey);
+    if (other) return other;
     const env = this.env.relation(id);
     const known = env !== undefined && env.endpoint === endpoint;
     const active = known && this.brokenRelationId !== id;
     const departed = known && this.departed?.relationId === id ? this.departed.remoteUnit : null;
-    rel = new Relation(this, endpoint, id, known ? env : null, active, departed);
-    this.relationCache.set(cacheKey, rel);
+    const rel = new Relation(this, endpoint, id, known ? env : null, active, departed);
+    if (cached === undefined && (known || env === undefined)) this.relationCache.set(id, rel);
+    else {
+      this.otherEndpointRelations ??= new Map();
+      this.otherEndpointRelations.set(otherKey, rel);
+    }
     return rel;
   }
 
@@ -505,7 +529,11 @@ export class Model {
 
   /** Every bag this hook changed. */
   bagWrites(): BagWrite[] {
-    const rels = [...this.relationCache.values()].sort((a, b) => a.id - b.id);
-    return rels.flatMap((r) => r.data.writes());
+    const rels = [...this.relationCache.values()];
+    if (this.otherEndpointRelations) rels.push(...this.otherEndpointRelations.values());
+    if (rels.length > 1) rels.sort((a, b) => a.id - b.id);
+    const out: BagWrite[] = [];
+    for (const r of rels) r.writesInto(out);
+    return out;
   }
 }

@@ -131,14 +131,70 @@ export interface LoadOptions {
   readonly containLimitErrors?: boolean;
 }
 
-/** Loads `model` from `bag`; throws DataValidationError (after logging) as upstream does. */
-export function loadModel<T>(
-  model: DatabagModel<T>,
-  bag: BagReader,
-  logger: JujuLogger,
-  options: LoadOptions = {},
-): T {
-  const entries = bag.entries();
+/** What loading a bag gave: the value, or the failure upstream logs and raises. */
+type LoadOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | {
+      readonly ok: false;
+      readonly level: "error" | "debug";
+      readonly message: string;
+      readonly cause: unknown;
+    };
+
+/**
+ * Outcomes already computed, per model and option, keyed by the bag's entries (key, then raw
+ * value, in order): loading is a pure function of them, and the same provider bag is read by
+ * every requirer unit on every hook. Raw values are the bag's own string objects, whose hashes
+ * V8 keeps, so a hit costs a few map lookups instead of a JSON parse and a schema validation.
+ * Errors that escape upstream (the Python limit errors) are not cached: they are rethrown as
+ * computed each time.
+ */
+class OutcomeTrie {
+  readonly next = new Map<string, OutcomeTrie>();
+  outcome: LoadOutcome | undefined;
+  child(part: string): OutcomeTrie {
+    let node = this.next.get(part);
+    if (!node) {
+      node = new OutcomeTrie();
+      this.next.set(part, node);
+    }
+    return node;
+  }
+}
+const OUTCOME_CACHE_LIMIT = 4096;
+const outcomeCaches = new WeakMap<
+  DatabagModel<unknown>,
+  { contained: OutcomeTrie; faithful: OutcomeTrie; size: number }
+>();
+
+function outcomeNode(model: DatabagModel<unknown>, contain: boolean, entries: [string, string][]) {
+  let cache = outcomeCaches.get(model);
+  if (!cache || cache.size >= OUTCOME_CACHE_LIMIT) {
+    cache = { contained: new OutcomeTrie(), faithful: new OutcomeTrie(), size: 0 };
+    outcomeCaches.set(model, cache);
+  }
+  let node = contain ? cache.contained : cache.faithful;
+  for (const [key, raw] of entries) node = node.child(key).child(raw);
+  return { node, cache };
+}
+
+/** A copy of a loaded value that the caller may change (models hold Sets, arrays and objects). */
+function copyLoaded<T>(value: T): T {
+  if (value instanceof Set) return new Set(value) as T;
+  if (Array.isArray(value)) return value.map(copyLoaded) as T;
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = copyLoaded(v);
+    return out as T;
+  }
+  return value;
+}
+
+function computeOutcome(
+  model: DatabagModel<unknown>,
+  entries: [string, string][],
+  options: LoadOptions,
+): LoadOutcome {
   const data: Record<string, PyJson> = {};
   for (const [key, raw] of entries) {
     if (!model.fields.includes(key)) continue;
@@ -151,17 +207,36 @@ export function loadModel<T>(
         throw error;
       }
       const message = `invalid databag contents: expecting json. ${pyDictRepr(entries)}`;
-      logger.error(message);
-      throw new DataValidationError(message, { cause: error });
+      return { ok: false, level: "error", message, cause: error };
     }
   }
   const parsed = model.schema.safeParse(data);
   if (!parsed.success) {
     const message = `failed to validate databag: ${pyDictRepr(entries)}`;
-    logger.debug(message);
-    throw new DataValidationError(message, { cause: parsed.error });
+    return { ok: false, level: "debug", message, cause: parsed.error };
   }
-  return parsed.data;
+  return { ok: true, value: parsed.data };
+}
+
+/** Loads `model` from `bag`; throws DataValidationError (after logging) as upstream does. */
+export function loadModel<T>(
+  model: DatabagModel<T>,
+  bag: BagReader,
+  logger: JujuLogger,
+  options: LoadOptions = {},
+): T {
+  const entries = bag.entries();
+  const { node, cache } = outcomeNode(model, options.containLimitErrors === true, entries);
+  let outcome = node.outcome;
+  if (outcome === undefined) {
+    outcome = computeOutcome(model, entries, options);
+    node.outcome = outcome;
+    cache.size += 1;
+  }
+  if (outcome.ok) return copyLoaded(outcome.value as T);
+  if (outcome.level === "error") logger.error(outcome.message);
+  else logger.debug(outcome.message);
+  throw new DataValidationError(outcome.message, { cause: outcome.cause });
 }
 
 /** Writes fields JSON-encoded into `bag`, emptying it first when `clear` is set. */

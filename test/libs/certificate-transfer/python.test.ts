@@ -224,6 +224,60 @@ describe("databag models (pydantic lax rules)", () => {
     ]);
   });
 
+  it("a bag loaded again gives an equal value the caller may change without affecting later loads", () => {
+    const raw = bag({ certificates: '["a", "b"]', version: "1" });
+    const first = loadModel(providerApplicationData, raw, logger);
+    first.certificates.add("mutated");
+    first.certificates.delete("a");
+    const second = loadModel(providerApplicationData, raw, logger);
+    expect(second.certificates).toEqual(new Set(["a", "b"]));
+    expect(second.certificates).not.toBe(first.certificates);
+    const chainBag = bag({ ca: '"a"', certificate: '"a"', chain: '["a", "b"]' });
+    loadModel(providerUnitDataV0, chainBag, logger).chain?.push("mutated");
+    expect(loadModel(providerUnitDataV0, chainBag, logger).chain).toEqual(["a", "b"]);
+  });
+
+  it("a bag that failed to load fails, and is logged, every time it is loaded again", () => {
+    lines.length = 0;
+    const bad = bag({ certificates: "unloadable", other: "x" });
+    const errors: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      try {
+        loadModel(providerApplicationData, bad, logger);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    expect(errors).toHaveLength(3);
+    for (const e of errors) expect(e).toBeInstanceOf(DataValidationError);
+    expect(new Set(errors).size).toBe(3); // a fresh error each time, as upstream raises one
+    expect(lines.map((l) => l.level)).toEqual(["ERROR", "ERROR", "ERROR"]);
+  });
+
+  it("the same raw values under other keys, or in another order, are loaded on their own", () => {
+    const a = loadModel(
+      providerApplicationData,
+      bag({ certificates: '["x"]', version: "2" }),
+      logger,
+    );
+    const b = loadModel(
+      providerApplicationData,
+      bag({ version: "2", certificates: '["x"]' }),
+      logger,
+    );
+    expect(a).toEqual(b);
+    expect(() =>
+      loadModel(providerApplicationData, bag({ certificates: "2", version: '["x"]' }), logger),
+    ).toThrow(DataValidationError);
+    // the same bag under the limit-containing option is a separate entry: the faithful load lets
+    // Python's limit error escape, the contained one turns it into a validation failure
+    const deep = bag({ certificates: `${"[".repeat(1200)}${"]".repeat(1200)}` });
+    expect(() =>
+      loadModel(providerApplicationData, deep, logger, { containLimitErrors: true }),
+    ).toThrow(DataValidationError);
+    expect(() => loadModel(providerApplicationData, deep, logger)).toThrow(JsonNestingLimitError);
+  });
+
   it("pydanticLaxInt follows pydantic's int rules", () => {
     expect(pydanticLaxInt(5n)).toBe(5);
     expect(pydanticLaxInt(false)).toBe(0);
