@@ -15,6 +15,7 @@ import {
   type Databag,
   relationWithLocalData,
   State,
+  sortedRemoteUnitIds,
   stateWithTrusted,
   trustedDeferredEvent,
   trustedStoredState,
@@ -145,17 +146,6 @@ function unitsDataOf(r: AnyRelation): Readonly<Record<number, Databag>> {
   }
 }
 
-/** A relation's remote unit ids in ascending order (relations are immutable: computed once). */
-const sortedIds = new WeakMap<AnyRelation, readonly number[]>();
-function sortedRemoteIds(r: AnyRelation): readonly number[] {
-  let ids = sortedIds.get(r);
-  if (!ids) {
-    ids = Object.freeze(r.remoteUnitIds.sort((a, b) => a - b));
-    sortedIds.set(r, ids);
-  }
-  return ids;
-}
-
 /** Mixes a 32-bit seed with a counter (splitmix-style), for per-run hook entropy. */
 function mixSeed(seed: number, n: number): number {
   let z = (seed ^ Math.imul(n + 1, 0x9e3779b9)) >>> 0;
@@ -256,7 +246,7 @@ export class Context<C extends CharmBase = CharmBase> {
 
   private resolveHook(event: ContextEvent, state: State): Hook {
     const remoteName = (r: AnyRelation, id: number) => `${remoteAppOf(r, this.appName)}/${id}`;
-    const firstRemote = (r: AnyRelation): number | undefined => sortedRemoteIds(r)[0];
+    const firstRemote = (r: AnyRelation): number | undefined => sortedRemoteUnitIds(r)[0];
     switch (event.kind) {
       case "relation-created":
       case "relation-broken":
@@ -364,7 +354,7 @@ export class Context<C extends CharmBase = CharmBase> {
     const unitName = this.unitName;
     const remoteApp = remoteAppOf(r, appName);
     const data = unitsDataOf(r);
-    const ids = sortedRemoteIds(r);
+    const ids = sortedRemoteUnitIds(r);
     const remoteUnits = ids.map((id) => `${remoteApp}/${id}`).filter((u) => u !== leaving);
     const byName = new Map(ids.map((id) => [`${remoteApp}/${id}`, data[id] ?? {}]));
     return {
@@ -397,15 +387,18 @@ export class Context<C extends CharmBase = CharmBase> {
       else throw new Error(`hook wrote ${w.owner}'s bag, which is not this unit's own`);
       writes.set(w.relationId, entry);
     }
-    const relations = state.relations.map((r) => {
-      const w = writes.get(r.id);
-      if (!w) return r;
-      const patch = {
-        ...(w.app ? { localAppData: w.app } : {}),
-        ...(w.unit ? { localUnitData: w.unit } : {}),
-      };
-      return relationWithLocalData(r, patch);
-    });
+    const relations =
+      writes.size === 0
+        ? state.relations
+        : state.relations.map((r) => {
+            const w = writes.get(r.id);
+            if (!w) return r;
+            const patch = {
+              ...(w.app ? { localAppData: w.app } : {}),
+              ...(w.unit ? { localUnitData: w.unit } : {}),
+            };
+            return relationWithLocalData(r, patch);
+          });
     // Everything here comes from the validated input State or from the framework (string bags,
     // JSON stored state, statuses it checked), so the output is assembled without re-validating.
     return stateWithTrusted(state, {

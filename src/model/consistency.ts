@@ -1,6 +1,6 @@
 import type { ContextEvent } from "./event.js";
 import { type CharmSpec, configValueMatches, findEndpoint } from "./metadata.js";
-import type { AnyRelation, State } from "./state.js";
+import { type AnyRelation, type State, sortedRemoteUnitIds } from "./state.js";
 
 /** A State/event pair that Juju could never produce; `problems` says what to change. */
 export class InconsistentScenarioError extends Error {
@@ -190,7 +190,7 @@ export function checkEventRelation({ state, event, appName, unitId }: Consistenc
     ];
   }
   const out: string[] = [];
-  const ids = inState.remoteUnitIds;
+  const ids = sortedRemoteUnitIds(inState);
   if (
     (event.kind === "relation-joined" || event.kind === "relation-departed") &&
     event.remoteUnit === undefined &&
@@ -274,7 +274,10 @@ const eventRules: ReadonlySet<Rule> = new Set([checkAction, checkLeadership, che
  * Results of the event-independent rules per (State, spec, unit). States are immutable, so a
  * test that runs several events against one State checks it once.
  */
-const stateResults = new WeakMap<State, WeakMap<CharmSpec, Map<string, readonly string[][]>>>();
+const stateResults = new WeakMap<
+  State,
+  WeakMap<CharmSpec, Map<string, Map<number, readonly string[][]>>>
+>();
 
 function stateRuleResults(input: ConsistencyInput): readonly string[][] {
   let bySpec = stateResults.get(input.state);
@@ -287,11 +290,15 @@ function stateRuleResults(input: ConsistencyInput): readonly string[][] {
     byUnit = new Map();
     bySpec.set(input.spec, byUnit);
   }
-  const key = `${input.appName}/${input.unitId}`;
-  let results = byUnit.get(key);
+  let byId = byUnit.get(input.appName);
+  if (!byId) {
+    byId = new Map();
+    byUnit.set(input.appName, byId);
+  }
+  let results = byId.get(input.unitId);
   if (!results) {
     results = consistencyRules.map((rule) => (eventRules.has(rule) ? [] : rule(input)));
-    byUnit.set(key, results);
+    byId.set(input.unitId, results);
   }
   return results;
 }

@@ -17,6 +17,19 @@ const unitsDataSchema = z.record(
 );
 const jsonObjectSchema = z.record(z.string(), z.json());
 
+/**
+ * Fields that the harness already validated (Context.run's output State). Passed to the
+ * constructors in place of an init object, they are taken as they are: the object keeps the
+ * same shape as one built from an init, without re-running the schema. Not exported by the
+ * package.
+ */
+class TrustedFields {
+  constructor(readonly fields: Readonly<Record<string, unknown>>) {}
+}
+function trustedInit<T>(fields: Readonly<Record<string, unknown>>): T {
+  return new TrustedFields(fields) as unknown as T;
+}
+
 let relationIdCounter = 0;
 /**
  * The next free relation id. Ids are handed out in construction order, so a test that builds
@@ -86,7 +99,10 @@ export class Relation {
   readonly remoteUnitsData: Readonly<Record<number, Databag>>;
 
   constructor(init: RelationInit) {
-    const v = parseWith(relationSchema, init, "Relation");
+    const v =
+      init instanceof TrustedFields
+        ? (init.fields as unknown as z.output<typeof relationSchema> & { id: number })
+        : parseWith(relationSchema, init, "Relation");
     this.endpoint = v.endpoint;
     this.interface = v.interface;
     this.id = claimRelationId(v.id);
@@ -95,7 +111,10 @@ export class Relation {
     this.localAppData = deepFreeze(v.localAppData);
     this.localUnitData = deepFreeze(v.localUnitData);
     this.remoteAppData = deepFreeze(v.remoteAppData);
-    this.remoteUnitsData = unitsData(v.remoteUnitsData);
+    this.remoteUnitsData =
+      init instanceof TrustedFields
+        ? (v.remoteUnitsData as Readonly<Record<number, Databag>>)
+        : unitsData(v.remoteUnitsData);
     Object.freeze(this);
   }
 
@@ -231,7 +250,10 @@ export class StoredState {
   readonly name: string;
   readonly content: Readonly<JsonObject>;
   constructor(init: { ownerPath: string; name: string; content?: JsonObject }) {
-    const v = parseWith(storedStateSchema, init, "StoredState");
+    const v =
+      init instanceof TrustedFields
+        ? (init.fields as { ownerPath: string; name: string; content: JsonObject })
+        : parseWith(storedStateSchema, init, "StoredState");
     this.ownerPath = v.ownerPath;
     this.name = v.name;
     this.content = deepFreeze(v.content as JsonObject);
@@ -331,6 +353,25 @@ export class State {
   readonly credential: CloudCredential | null;
 
   constructor(init: StateInit = {}) {
+    if (init instanceof TrustedFields) {
+      // Fields the harness built from a validated State: already frozen, or fresh arrays it owns.
+      // Assigned in the same order as below, so both kinds of State share one object shape.
+      const f = init.fields as unknown as State;
+      this.leader = f.leader;
+      this.config = f.config;
+      this.relations = Object.freeze(f.relations);
+      this.unitStatus = f.unitStatus;
+      this.appStatus = f.appStatus;
+      this.workloadVersion = f.workloadVersion;
+      this.storedStates = Object.freeze(f.storedStates);
+      this.deferred = Object.freeze(f.deferred);
+      this.model = f.model;
+      this.plannedUnits = f.plannedUnits;
+      this.trusted = f.trusted;
+      this.credential = f.credential;
+      Object.freeze(this);
+      return;
+    }
     const v = parseWith(
       stateSchema,
       {
@@ -393,11 +434,7 @@ export class State {
   }
 }
 
-/**
- * Builds an instance of `cls` from fields that are already valid, without running its schema.
- * For the harness only (Context.run builds its output State from a completed hook), so that a
- * run costs what the charm does, not a re-validation of the whole State.
- */
+/** Builds a DeferredEvent from fields that are already valid, without running its schema. */
 function trusted<T extends object>(cls: { prototype: T }, fields: object): T {
   const obj = Object.create(cls.prototype) as T;
   Object.assign(obj, fields);
@@ -412,6 +449,7 @@ export function relationWithLocalData<R extends AnyRelation>(
   const fields: Record<string, unknown> = { ...relation };
   if (patch.localAppData) fields.localAppData = deepFreeze({ ...patch.localAppData });
   if (patch.localUnitData) fields.localUnitData = deepFreeze({ ...patch.localUnitData });
+  if (relation instanceof Relation) return new Relation(trustedInit(fields)) as R;
   const obj = Object.create(Object.getPrototypeOf(relation) as object) as R;
   Object.assign(obj, fields);
   return Object.freeze(obj);
@@ -424,11 +462,9 @@ export function trustedStoredState(s: {
   content: Readonly<JsonObject>;
 }): StoredState {
   if (s instanceof StoredState) return s;
-  return trusted(StoredState, {
-    ownerPath: s.ownerPath,
-    name: s.name,
-    content: deepFreeze(s.content),
-  });
+  return new StoredState(
+    trustedInit({ ownerPath: s.ownerPath, name: s.name, content: deepFreeze(s.content) }),
+  );
 }
 
 /** A deferred event from a completed hook. */
@@ -452,9 +488,31 @@ export function stateWithTrusted(
   state: State,
   patch: Partial<Omit<State, "with" | "getRelation" | "getRelations" | "getStoredState">>,
 ): State {
-  const fields: Record<string, unknown> = { ...state, ...patch };
-  for (const key of ["relations", "storedStates", "deferred"] as const) {
-    if (patch[key]) fields[key] = Object.freeze([...(patch[key] as readonly unknown[])]);
+  return new State(
+    trustedInit({
+      leader: patch.leader ?? state.leader,
+      config: patch.config ?? state.config,
+      relations: patch.relations ?? state.relations,
+      unitStatus: patch.unitStatus ?? state.unitStatus,
+      appStatus: patch.appStatus ?? state.appStatus,
+      workloadVersion: patch.workloadVersion ?? state.workloadVersion,
+      storedStates: patch.storedStates ?? state.storedStates,
+      deferred: patch.deferred ?? state.deferred,
+      model: patch.model ?? state.model,
+      plannedUnits: patch.plannedUnits ?? state.plannedUnits,
+      trusted: patch.trusted ?? state.trusted,
+      credential: patch.credential === undefined ? state.credential : patch.credential,
+    }),
+  );
+}
+
+/** A relation's remote unit ids in ascending order (relations are immutable: computed once). */
+const sortedIds = new WeakMap<AnyRelation, readonly number[]>();
+export function sortedRemoteUnitIds(r: AnyRelation): readonly number[] {
+  let ids = sortedIds.get(r);
+  if (!ids) {
+    ids = Object.freeze(r.remoteUnitIds.sort((a, b) => a - b));
+    sortedIds.set(r, ids);
   }
-  return trusted(State, fields);
+  return ids;
 }

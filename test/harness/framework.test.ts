@@ -45,7 +45,14 @@ import {
   UnknownStatus,
   WaitingStatus,
 } from "../../src/model/status.js";
-import { charmClass, charmError, expectCharmRaised, plain, type Setup } from "./helpers.js";
+import {
+  charmClass,
+  charmError,
+  deeplyFrozen,
+  expectCharmRaised,
+  plain,
+  type Setup,
+} from "./helpers.js";
 
 const spec: CharmSpecInput = {
   meta: {
@@ -620,6 +627,29 @@ describe("stored state", () => {
     expect(fine.run(fine.on.install(), new State()).getStoredState("_stored")?.content).toEqual({
       members: ["a"],
     });
+  });
+
+  it("a key set to undefined is dropped; the committed content is frozen and is the next hook's to copy", () => {
+    const ctx = context((charm, fw) => {
+      const stored = fw.storedState<Record<string, unknown>>(charm, "_stored", { n: 0 });
+      fw.observe(charm.on.install, () => {
+        stored.n = (stored.n as number) + 1;
+        stored.gone = undefined;
+        stored.list = [1];
+      });
+      fw.observe(charm.on.start, () => {
+        (stored.list as number[]).push(2); // the saved content is frozen; this is a fresh copy
+        stored.n = (stored.n as number) + 1;
+      });
+    });
+    const first = ctx.run(ctx.on.install(), new State());
+    const saved = first.getStoredState("_stored")?.content;
+    expect(saved).toEqual({ n: 1, list: [1] });
+    expect(saved && "gone" in saved).toBe(false);
+    expect(deeplyFrozen(saved)).toBe(true);
+    const second = ctx.run(ctx.on.start(), first);
+    expect(second.getStoredState("_stored")?.content).toEqual({ n: 2, list: [1, 2] });
+    expect(saved).toEqual({ n: 1, list: [1] });
   });
 
   it("changes in a hook that raised are not kept", () => {

@@ -1,4 +1,4 @@
-import { copyJson, type JsonObject } from "../../model/json.js";
+import { copyJson, freezeJsonInPlace, type JsonObject } from "../../model/json.js";
 import type {
   DeferredRecord,
   EmittedEventRecord,
@@ -414,10 +414,15 @@ export class Framework {
     const fresh = new Map<string, StoredStateRecord>();
     for (const [id, s] of this.stored) {
       let content: JsonObject;
-      try {
-        content = copyJson(s.content, `stored state ${s.ownerPath}.${s.name}`) as JsonObject;
-      } catch (e) {
-        throw new TypeError(`${(e as Error).message}; stored state must hold JSON values`);
+      if (freezeJsonInPlace(s.content)) {
+        // The hook is over: its stored objects are committed as they are, frozen.
+        content = s.content as JsonObject;
+      } else {
+        try {
+          content = copyJson(s.content, `stored state ${s.ownerPath}.${s.name}`) as JsonObject;
+        } catch (e) {
+          throw new TypeError(`${(e as Error).message}; stored state must hold JSON values`);
+        }
       }
       fresh.set(id, { ownerPath: s.ownerPath, name: s.name, content });
     }

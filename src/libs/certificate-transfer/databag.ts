@@ -38,10 +38,16 @@ export interface DatabagModel<T> {
   readonly fields: readonly string[];
   /** Validation of the JSON-decoded known keys. */
   readonly schema: z.ZodType<T>;
+  /** A copy of a loaded value that the caller may change (loads are cached and shared). */
+  readonly copy: (value: T) => T;
 }
 
-function defineModel<T>(fields: readonly string[], schema: z.ZodType<T>): DatabagModel<T> {
-  return { fields, schema };
+function defineModel<T>(
+  fields: readonly string[],
+  schema: z.ZodType<T>,
+  copy: (value: T) => T,
+): DatabagModel<T> {
+  return { fields, schema, copy };
 }
 
 /** pydantic's lax str -> int: digits with an optional sign, `.000` or single `_` separators. */
@@ -95,6 +101,7 @@ export const providerApplicationData = defineModel(
   z
     .object({ certificates: z.array(pyStr).optional(), version: laxInt.optional() })
     .transform((d) => ({ certificates: new Set(d.certificates ?? []), version: d.version ?? 1 })),
+  (d) => ({ certificates: new Set(d.certificates), version: d.version }),
 );
 export type ProviderApplicationData = z.output<typeof providerApplicationData.schema>;
 
@@ -114,6 +121,7 @@ export const providerUnitDataV0 = defineModel(
       chain: d.chain ?? null,
       version: d.version ?? 0,
     })),
+  (d) => ({ ...d, chain: d.chain === null ? null : [...d.chain] }),
 );
 export type ProviderUnitDataV0 = z.output<typeof providerUnitDataV0.schema>;
 
@@ -121,6 +129,7 @@ export type ProviderUnitDataV0 = z.output<typeof providerUnitDataV0.schema>;
 export const requirerApplicationData = defineModel(
   ["version"],
   z.object({ version: laxInt.optional() }).transform((d) => ({ version: d.version ?? 1 })),
+  (d) => ({ ...d }),
 );
 
 export interface LoadOptions {
@@ -162,12 +171,17 @@ class OutcomeTrie {
   }
 }
 const OUTCOME_CACHE_LIMIT = 4096;
+/** What computing an outcome needs of a model, whatever its value type. */
+interface ModelShape {
+  readonly fields: readonly string[];
+  readonly schema: z.ZodType<unknown>;
+}
 const outcomeCaches = new WeakMap<
-  DatabagModel<unknown>,
+  ModelShape,
   { contained: OutcomeTrie; faithful: OutcomeTrie; size: number }
 >();
 
-function outcomeNode(model: DatabagModel<unknown>, contain: boolean, entries: [string, string][]) {
+function outcomeNode(model: ModelShape, contain: boolean, entries: [string, string][]) {
   let cache = outcomeCaches.get(model);
   if (!cache || cache.size >= OUTCOME_CACHE_LIMIT) {
     cache = { contained: new OutcomeTrie(), faithful: new OutcomeTrie(), size: 0 };
@@ -178,20 +192,8 @@ function outcomeNode(model: DatabagModel<unknown>, contain: boolean, entries: [s
   return { node, cache };
 }
 
-/** A copy of a loaded value that the caller may change (models hold Sets, arrays and objects). */
-function copyLoaded<T>(value: T): T {
-  if (value instanceof Set) return new Set(value) as T;
-  if (Array.isArray(value)) return value.map(copyLoaded) as T;
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = copyLoaded(v);
-    return out as T;
-  }
-  return value;
-}
-
 function computeOutcome(
-  model: DatabagModel<unknown>,
+  model: ModelShape,
   entries: [string, string][],
   options: LoadOptions,
 ): LoadOutcome {
@@ -233,7 +235,7 @@ export function loadModel<T>(
     node.outcome = outcome;
     cache.size += 1;
   }
-  if (outcome.ok) return copyLoaded(outcome.value as T);
+  if (outcome.ok) return model.copy(outcome.value as T);
   if (outcome.level === "error") logger.error(outcome.message);
   else logger.debug(outcome.message);
   throw new DataValidationError(outcome.message, { cause: outcome.cause });
