@@ -304,25 +304,20 @@ export class Simulation {
       deferredRelationGone: this.options.deferredRelationGone ?? "drop",
     });
     const seq = this.trace.nextSeq();
-    const record: HookRecord = {
-      t: "hook",
-      seq,
-      unit: unitName,
-      kind: hook.kind,
-      ...("relationId" in hook ? { rel: hook.relationId } : {}),
-      ...("remoteUnit" in hook && hook.remoteUnit !== null ? { remote: hook.remoteUnit } : {}),
-      ...(hook.kind === "relation-departed" ? { departing: hook.departingUnit } : {}),
-      ...(hook.kind === "relation-changed" && hook.remoteUnit === null
-        ? { app: this.remoteAppName(unit, hook.relationId) }
-        : {}),
-      ...(hook.kind === "action" ? { action: hook.name } : {}),
-      leader: env.isLeader,
-      ok: outcome.ok,
-      ...(outcome.ok ? {} : { error: errorText(outcome.error) }),
-      ...("relationId" in hook
-        ? { seen: this.model.visibleDigest(unitName, hook.relationId, hook) }
-        : {}),
-    };
+    // Built key by key, in the order of the trace schema (the JSON trace keeps this order).
+    const fields: Record<string, unknown> = { t: "hook", seq, unit: unitName, kind: hook.kind };
+    if ("relationId" in hook) fields.rel = hook.relationId;
+    if ("remoteUnit" in hook && hook.remoteUnit !== null) fields.remote = hook.remoteUnit;
+    if (hook.kind === "relation-departed") fields.departing = hook.departingUnit;
+    if (hook.kind === "relation-changed" && hook.remoteUnit === null)
+      fields.app = this.remoteAppName(unit, hook.relationId);
+    if (hook.kind === "action") fields.action = hook.name;
+    fields.leader = env.isLeader;
+    fields.ok = outcome.ok;
+    if (!outcome.ok) fields.error = errorText(outcome.error);
+    if ("relationId" in hook)
+      fields.seen = this.model.visibleDigest(unitName, hook.relationId, hook);
+    const record = fields as HookRecord;
     this.trace.push(record);
     if (outcome.ok) {
       this.commit(unit, seq, outcome.result, hook);
@@ -652,9 +647,22 @@ function errorText(error: unknown): string {
 }
 
 /** The ops event kind a hook emits on the charm, e.g. `certificates_relation_changed`. */
+/** Event kinds by endpoint (or action name) and hook kind, built once. */
+const eventKinds = new Map<string, Map<string, string>>();
 function hookEventKind(hook: Hook, endpoint: string | undefined): string {
-  const snake = (x: string) => x.replace(/-/g, "_");
-  if (hook.kind === "action") return `${snake(hook.name)}_action`;
-  if ("relationId" in hook) return `${snake(endpoint ?? "")}_${snake(hook.kind)}`;
-  return snake(hook.kind);
+  const scope = hook.kind === "action" ? hook.name : "relationId" in hook ? (endpoint ?? "") : "";
+  let byKind = eventKinds.get(scope);
+  if (!byKind) {
+    byKind = new Map();
+    if (eventKinds.size < 4096) eventKinds.set(scope, byKind);
+  }
+  let kind = byKind.get(hook.kind);
+  if (kind === undefined) {
+    const snake = (x: string) => x.replace(/-/g, "_");
+    if (hook.kind === "action") kind = `${snake(hook.name)}_action`;
+    else if ("relationId" in hook) kind = `${snake(endpoint ?? "")}_${snake(hook.kind)}`;
+    else kind = snake(hook.kind);
+    byKind.set(hook.kind, kind);
+  }
+  return kind;
 }

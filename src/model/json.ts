@@ -51,7 +51,9 @@ function copyFast(value: unknown): JsonValue {
   }
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
     const out: { [key: string]: JsonValue } = {};
-    for (const key in value) {
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
       const v = (value as Record<string, unknown>)[key];
       if (v !== undefined) out[key] = copyFast(v);
     }
@@ -115,8 +117,9 @@ export function freezeJsonInPlace(value: unknown): boolean {
     return true;
   }
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const key in value) {
-      const v = (value as Record<string, unknown>)[key];
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const v = (value as Record<string, unknown>)[keys[i] as string];
       if (v === undefined || !freezeJsonInPlace(v)) return false;
     }
     Object.freeze(value);

@@ -275,12 +275,27 @@ const DUMP_SHORT_ESCAPES: Readonly<Record<string, string>> = {
 
 /** A JSON string literal as Python writes it with ensure_ascii (per UTF-16 unit). */
 function dumpString(s: string): string {
+  // Providers write the same certificates hook after hook: literals of longer strings are kept.
+  if (s.length >= 64) {
+    const hit = dumpCache.get(s);
+    if (hit !== undefined) return hit;
+  }
   const body = s.replace(
     /[^\x20-\x7e]|["\\]/g,
     (ch) => DUMP_SHORT_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
-  return `"${body}"`;
+  const literal = `"${body}"`;
+  if (s.length >= 64) {
+    if (dumpCache.size >= DUMP_CACHE_SIZE) {
+      const oldest = dumpCache.keys().next();
+      if (!oldest.done) dumpCache.delete(oldest.value);
+    }
+    dumpCache.set(s, literal);
+  }
+  return literal;
 }
+const DUMP_CACHE_SIZE = 512;
+const dumpCache = new Map<string, string>();
 
 /** Python's `json.dumps(value)` with default options (ASCII output, `", "` separators). */
 export function pyJsonDumps(value: PyDumpValue): string {

@@ -87,6 +87,17 @@ describe("pyJsonLoads (Python json.loads)", () => {
 });
 
 describe("pyJsonDumps (Python json.dumps)", () => {
+  it("long strings dumped again (kept literals) and past the kept number stay exact", () => {
+    const pem = `-----BEGIN CERTIFICATE-----\n${"A".repeat(80)}é"\\\n-----END CERTIFICATE-----\n`;
+    const expected = `"${pem.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/é/g, "\\u00e9")}"`;
+    expect(pyJsonDumps(pem)).toBe(expected);
+    expect(pyJsonDumps(pem)).toBe(expected);
+    const many = Array.from({ length: 600 }, (_, i) => `${"x".repeat(70)}\t${i}`);
+    for (const m of many) expect(pyJsonDumps(m)).toBe(`"${m.replace("\t", "\\t")}"`);
+    for (const m of many.slice(0, 5)) expect(pyJsonDumps(m)).toBe(`"${m.replace("\t", "\\t")}"`);
+    expect(pyJsonDumps(pem)).toBe(expected);
+  });
+
   it("uses Python's separators and ASCII escapes", () => {
     expect(pyJsonDumps(["a", "b"])).toBe('["a", "b"]');
     expect(pyJsonDumps([])).toBe("[]");
