@@ -90,14 +90,16 @@ function notJsonMessage(value: unknown, path: string): string | null {
 /**
  * Copies a JSON value structurally (strings are shared, not copied), throwing a TypeError that
  * names the path of the first value that is not JSON. Cheaper than a JSON round-trip for
- * string-heavy content such as PEM certificates.
+ * string-heavy content such as PEM certificates. `path` may be given as a function, called only
+ * when there is an error to report.
  */
-export function copyJson(value: unknown, path = "value"): JsonValue {
+export function copyJson(value: unknown, path: string | (() => string) = "value"): JsonValue {
   try {
     return copyFast(value);
   } catch (error) {
     if (error !== NOT_JSON) throw error;
-    throw new TypeError(notJsonMessage(value, path) ?? `${path} is not JSON`);
+    const at = typeof path === "string" ? path : path();
+    throw new TypeError(notJsonMessage(value, at) ?? `${at} is not JSON`);
   }
 }
 

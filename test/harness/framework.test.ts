@@ -320,6 +320,24 @@ describe("custom events on library objects", () => {
     fine.run(fine.on.install(), new State());
   });
 
+  it("a duplicate is refused even when another hook's framework registers in between", () => {
+    const inner = context((charm) => {
+      new CertificateLib(charm, "same");
+    });
+    const ctx = context((charm) => {
+      new CertificateLib(charm, "same");
+      inner.run(inner.on.install(), new State()); // another framework claims the same paths
+      new CertificateLib(charm, "same");
+    });
+    expectCharmRaised(() => ctx.run(ctx.on.install(), new State()), TypeError, /distinct keys/);
+    const fine = context((charm) => {
+      new CertificateLib(charm, "one");
+      inner.run(inner.on.install(), new State());
+      new CertificateLib(charm, "two");
+    });
+    fine.run(fine.on.install(), new State());
+  });
+
   it("event kinds must be snake_case", () => {
     class BadEvents extends ObjectEvents {
       readonly camel = this.define("certificatesChanged", CertificatesChangedEvent);

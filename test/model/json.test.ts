@@ -23,6 +23,22 @@ describe("copyJson", () => {
   });
 });
 
+describe("copyJson with a lazily named path", () => {
+  it("calls the path function only to report an error", () => {
+    let calls = 0;
+    const path = () => {
+      calls += 1;
+      return "stored";
+    };
+    expect(copyJson({ a: [1] }, path)).toEqual({ a: [1] });
+    expect(calls).toBe(0);
+    expect(() => copyJson({ a: [Number.NaN] }, path)).toThrow(
+      new TypeError("stored.a[0] is NaN, which is not JSON"),
+    );
+    expect(calls).toBe(1);
+  });
+});
+
 describe("isJsonValue and deepFreeze", () => {
   it("tells JSON from non-JSON values", () => {
     expect(isJsonValue({ a: [1, "b", null, false] })).toBe(true);

@@ -178,6 +178,11 @@ type Handler = (event: EventBase) => void;
 
 /** Event kinds already checked to be snake_case (the check runs once per kind, not per hook). */
 const validKinds = new Set<string>();
+/** Per event path, the serial number of the last framework that registered a source there. */
+const lastClaim = new Map<string, number>();
+const MAX_CLAIMED_PATHS = 65_536;
+let frameworkSerial = 0;
+let lastRegistrant = 0;
 
 /** What the framework needs to know of an event source, whatever its payload. */
 interface EventSourceRef {
@@ -253,8 +258,12 @@ export class Framework {
   /** Every event that reached observers, in order. */
   readonly emitted: EmittedEventRecord[] = [];
   readonly emittedEvents: EventBase[] = [];
-  private readonly events = new Map<string, EventSourceRef>();
-  private readonly stored = new Map<string, StoredObject>();
+  /** Event sources registered in this dispatch, in order. */
+  private readonly events: EventSourceRef[] = [];
+  private readonly serial = ++frameworkSerial;
+  /** Set when the shared claim table cannot answer for this framework (see registerEvent). */
+  private checkLocally = false;
+  private readonly stored: StoredObject[] = [];
   private notices: DeferredRecord[] = [];
   private eventKey: number;
 
@@ -295,18 +304,48 @@ export class Framework {
   }
 
   registerEvent(bound: EventSourceRef): void {
-    if (!validKinds.has(bound.kind) && !/^[a-z_][a-z0-9_]*$/.test(bound.kind)) {
-      throw new TypeError(
-        `event kind "${bound.kind}" on ${bound.emitter.handle.path} must be snake_case (lowercase letters, digits, _)`,
-      );
+    if (!validKinds.has(bound.kind)) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(bound.kind)) {
+        throw new TypeError(
+          `event kind "${bound.kind}" on ${bound.emitter.handle.path} must be snake_case (lowercase letters, digits, _)`,
+        );
+      }
+      validKinds.add(bound.kind);
     }
-    if (this.events.has(bound.path)) {
+    // Two sources on one path within one framework are refused. The last framework to claim each
+    // path is kept by serial number (a small integer: no per-hook map grows, nothing is retained).
+    // That answers exactly while this framework's registrations are not interleaved with another
+    // framework's, and while the table has room; otherwise this framework checks its own list.
+    if (this.events.length > 0 && lastRegistrant !== this.serial) this.checkLocally = true;
+    lastRegistrant = this.serial;
+    if (this.checkLocally) this.checkClaimsLocally(bound.path);
+    else if (lastClaim.get(bound.path) === this.serial) {
       throw new TypeError(
         `two event sources claim ${bound.path}; give objects of the same class distinct keys`,
       );
     }
-    validKinds.add(bound.kind);
-    this.events.set(bound.path, bound);
+    if (lastClaim.size < MAX_CLAIMED_PATHS || lastClaim.has(bound.path)) {
+      lastClaim.set(bound.path, this.serial);
+    } else {
+      // Full table: this path is not recorded, so later claims of it must be checked locally.
+      this.checkLocally = true;
+    }
+    this.events.push(bound);
+  }
+
+  /** The duplicate check without the shared table, once it is full (paths beyond its bound). */
+  private checkClaimsLocally(path: string): void {
+    if (this.events.some((e) => e.path === path)) {
+      throw new TypeError(
+        `two event sources claim ${path}; give objects of the same class distinct keys`,
+      );
+    }
+  }
+
+  /** The event source at `path` registered in this dispatch, if any. */
+  private eventAt(path: string): EventSourceRef | undefined {
+    for (const e of this.events) if (e.path === path) return e;
+    return undefined;
   }
 
   /** Calls `handler` each time `event` is emitted, in registration order. */
@@ -314,7 +353,7 @@ export class Framework {
     event: BoundEvent<E, A>,
     handler: (event: E) => void,
   ): void {
-    if (this.events.get(event.path) !== event) {
+    if (event.emitter.framework !== this) {
       throw new TypeError(`${event.path} is not an event source of this framework`);
     }
     const list = event.observers;
@@ -331,18 +370,23 @@ export class Framework {
     name: string,
     defaults: T,
   ): T {
-    const id = `${owner.handle.path}\u0000${name}`;
-    const existing = this.stored.get(id);
-    if (existing) return existing.content as T;
-    const saved = this.env.storedStates.find(
-      (s) => s.ownerPath === owner.handle.path && s.name === name,
-    );
-    const content = {
-      ...(copyJson(defaults, `stored state ${owner.handle.path}.${name} defaults`) as JsonObject),
-      ...(saved ? (copyJson(saved.content) as JsonObject) : {}),
-    } as T;
-    this.stored.set(id, { ownerPath: owner.handle.path, name, content });
-    return content;
+    const ownerPath = owner.handle.path;
+    // Lists, not maps keyed by built strings: a charm has a handful of stored objects.
+    for (const s of this.stored) {
+      if (s.ownerPath === ownerPath && s.name === name) return s.content as T;
+    }
+    const content = copyJson(
+      defaults,
+      () => `stored state ${ownerPath}.${name} defaults`,
+    ) as Record<string, unknown>;
+    for (const saved of this.env.storedStates) {
+      if (saved.ownerPath === ownerPath && saved.name === name) {
+        Object.assign(content, copyJson(saved.content));
+        break;
+      }
+    }
+    this.stored.push({ ownerPath, name, content });
+    return content as T;
   }
 
   /** Delivers `event` to the observers of `bound`; records deferrals. */
@@ -370,7 +414,7 @@ export class Framework {
   reemit(): void {
     for (const notice of this.env.deferred) {
       const eventPath = notice.handlePath.replace(/\[\d+\]$/, "");
-      const bound = this.events.get(eventPath);
+      const bound = this.eventAt(eventPath);
       const observer = bound?.observers.find((o) => o.key === notice.observer);
       if (!bound || !observer) {
         this.logger.debug(`dropping deferred ${notice.handlePath}: nothing observes it any more`);
@@ -411,28 +455,25 @@ export class Framework {
 
   /** Stored state to persist: what this dispatch touched, plus untouched earlier entries. */
   storedStates(): StoredStateRecord[] {
-    const fresh = new Map<string, StoredStateRecord>();
-    for (const [id, s] of this.stored) {
-      let content: JsonObject;
+    const committed: StoredStateRecord[] = this.stored.map((s) => {
       if (freezeJsonInPlace(s.content)) {
         // The hook is over: its stored objects are committed as they are, frozen.
-        content = s.content as JsonObject;
-      } else {
-        try {
-          content = copyJson(s.content, `stored state ${s.ownerPath}.${s.name}`) as JsonObject;
-        } catch (e) {
-          throw new TypeError(`${(e as Error).message}; stored state must hold JSON values`);
-        }
+        return { ownerPath: s.ownerPath, name: s.name, content: s.content as JsonObject };
       }
-      fresh.set(id, { ownerPath: s.ownerPath, name: s.name, content });
-    }
+      try {
+        const content = copyJson(s.content, () => `stored state ${s.ownerPath}.${s.name}`);
+        return { ownerPath: s.ownerPath, name: s.name, content: content as JsonObject };
+      } catch (e) {
+        throw new TypeError(`${(e as Error).message}; stored state must hold JSON values`);
+      }
+    });
     const out: StoredStateRecord[] = [];
     for (const s of this.env.storedStates) {
-      const id = `${s.ownerPath}\u0000${s.name}`;
-      out.push(fresh.get(id) ?? s);
-      fresh.delete(id);
+      const i = committed.findIndex((c) => c.ownerPath === s.ownerPath && c.name === s.name);
+      if (i < 0) out.push(s);
+      else out.push(...committed.splice(i, 1));
     }
-    out.push(...fresh.values());
+    out.push(...committed);
     return out;
   }
 }

@@ -12,7 +12,7 @@
 import { z } from "zod";
 import type { JujuLogger } from "../../harness/ops/framework.js";
 import type { RelationDataContent } from "../../harness/ops/model.js";
-import { DataValidationError } from "./errors.js";
+import { dataValidationError } from "./errors.js";
 import {
   isWellFormed,
   JsonDecodeError,
@@ -238,7 +238,7 @@ export function loadModel<T>(
   if (outcome.ok) return model.copy(outcome.value as T);
   if (outcome.level === "error") logger.error(outcome.message);
   else logger.debug(outcome.message);
-  throw new DataValidationError(outcome.message, { cause: outcome.cause });
+  throw dataValidationError(outcome.message, outcome.cause);
 }
 
 /** Writes fields JSON-encoded into `bag`, emptying it first when `clear` is set. */
