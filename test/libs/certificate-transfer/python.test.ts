@@ -11,7 +11,11 @@ import {
   providerUnitDataV0,
   pydanticLaxInt,
 } from "../../../src/libs/certificate-transfer/databag.js";
-import { DataValidationError } from "../../../src/libs/certificate-transfer/errors.js";
+import {
+  DataValidationError,
+  dataValidationError,
+  TLSCertificatesError,
+} from "../../../src/libs/certificate-transfer/errors.js";
 import {
   compareCodePoints,
   JsonDecodeError,
@@ -297,5 +301,22 @@ describe("databag models (pydantic lax rules)", () => {
     expect(pydanticLaxInt("1__0")).toBeUndefined();
     expect(pydanticLaxInt(2 ** 63)).toBeUndefined();
     expect(pydanticLaxInt(null)).toBeUndefined();
+  });
+});
+
+describe("the library's errors", () => {
+  it("carry their names; the hot-path DataValidationError keeps message and cause", () => {
+    expect(new TLSCertificatesError("t").name).toBe("TLSCertificatesError");
+    expect(new DataValidationError("d").name).toBe("DataValidationError");
+    const cause = new Error("why");
+    const limit = Error.stackTraceLimit;
+    const e = dataValidationError("failed to validate databag: {}", cause);
+    expect(e).toBeInstanceOf(DataValidationError);
+    expect(e).toBeInstanceOf(TLSCertificatesError);
+    expect(e.name).toBe("DataValidationError");
+    expect(e.message).toBe("failed to validate databag: {}");
+    expect(e.cause).toBe(cause);
+    expect(String(e)).toBe("DataValidationError: failed to validate databag: {}");
+    expect(Error.stackTraceLimit).toBe(limit); // restored for everything else
   });
 });
