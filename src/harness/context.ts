@@ -220,19 +220,20 @@ export class Context<C extends CharmBase = CharmBase> {
     checkConsistency({ spec: this.spec, state, event, unitId: this.unitId, appName: this.appName });
     const hook = this.resolveHook(event, state);
     const env = this.environment(state, hook);
+    // The outcome's lists are this dispatch's own (nothing else holds them): kept, not copied.
     const outcome: DispatchOutcome = dispatch(this.charmClass, env, hook, {
       deferredRelationGone: this.options.deferredRelationGone ?? "drop",
     });
     this.runs += 1;
-    this.emittedEvents = [...outcome.events];
+    this.emittedEvents = outcome.events as EventBase[];
     if (!outcome.ok) {
-      this.emitted = [...outcome.emitted];
-      this.jujuLog = [...outcome.logs];
+      this.emitted = outcome.emitted as EmittedEventRecord[];
+      this.jujuLog = outcome.logs as JujuLogLine[];
       throw new UncaughtCharmError(hook, outcome.error);
     }
     const result = outcome.result;
-    this.emitted = [...result.emitted];
-    this.jujuLog = [...result.logs];
+    this.emitted = result.emitted as EmittedEventRecord[];
+    this.jujuLog = result.logs as JujuLogLine[];
     this.unitStatusHistory = history(state.unitStatus, result.unitStatusHistory);
     this.appStatusHistory = history(state.appStatus, result.appStatusHistory);
     this.actionResults = result.action ? result.action.results : null;

@@ -403,7 +403,8 @@ export class State {
   }
 
   getRelation(id: number): AnyRelation | undefined {
-    return this.relations.find((r) => r.id === id);
+    for (const r of this.relations) if (r.id === id) return r;
+    return undefined;
   }
 
   getRelations(endpoint: string): AnyRelation[] {

@@ -16,41 +16,37 @@ import { Model } from "./model.js";
  * hook; interning returns the same string object, whose hash V8 has already computed, so the
  * maps keyed by paths stay cheap, and no string is built when the path is known.
  */
-const internedPaths = new Map<string, Map<string, string | Map<string, string>>>();
+const internedPaths = new Map<string, Map<string, string>>();
+/** Keyed paths by parent, kind and key (kept apart, so no lookup key is built). */
+const internedKeyedPaths = new Map<string, Map<string, Map<string, string>>>();
 const INTERNED_PER_PARENT = 4096;
 
-function internedChildren(parent: string): Map<string, string | Map<string, string>> {
+/** `parent/child` (or `child` at the root), interned. */
+export function joinPath(parent: string, child: string): string {
   let children = internedPaths.get(parent);
   if (!children) {
     children = new Map();
     internedPaths.set(parent, children);
   }
-  return children;
-}
-
-/** `parent/child` (or `child` at the root), interned. */
-export function joinPath(parent: string, child: string): string {
-  const children = internedChildren(parent);
-  const known = children.get(child);
-  if (typeof known === "string") return known;
-  const path = parent === "" ? child : `${parent}/${child}`;
-  if (known === undefined && children.size < INTERNED_PER_PARENT) children.set(child, path);
+  let path = children.get(child);
+  if (path === undefined) {
+    path = parent === "" ? child : `${parent}/${child}`;
+    if (children.size < INTERNED_PER_PARENT) children.set(child, path);
+  }
   return path;
 }
 
 /** `parent/kind[key]`, interned by (parent, kind, key) without building the key text first. */
 function joinKeyedPath(parent: string, kind: string, key: string): string {
-  const children = internedChildren(parent);
-  let byKey = children.get(kind);
-  if (typeof byKey === "string" || byKey === undefined) {
-    // A kind used both with and without keys under one parent keeps its keyed paths apart.
-    const slot = `${kind}[]`;
-    const keyed = children.get(slot);
-    if (keyed instanceof Map) byKey = keyed;
-    else {
-      byKey = new Map();
-      if (keyed === undefined && children.size < INTERNED_PER_PARENT) children.set(slot, byKey);
-    }
+  let kinds = internedKeyedPaths.get(parent);
+  if (!kinds) {
+    kinds = new Map();
+    internedKeyedPaths.set(parent, kinds);
+  }
+  let byKey = kinds.get(kind);
+  if (!byKey) {
+    byKey = new Map();
+    if (kinds.size < INTERNED_PER_PARENT) kinds.set(kind, byKey);
   }
   let path = byKey.get(key);
   if (path === undefined) {

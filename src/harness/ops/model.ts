@@ -225,6 +225,10 @@ export class RelationDataContent implements Iterable<[string, string]> {
     return Object.keys(this.toObject());
   }
   entries(): [string, string][] {
+    if (!this.overlay) {
+      this.assertRead();
+      return Object.entries(this.loadBase());
+    }
     return Object.entries(this.toObject());
   }
   get size(): number {

@@ -365,12 +365,30 @@ const HIGH_CODE_UNIT = /[\uD800-\uFFFF]/;
 
 const compareCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * Whether `s` has no code unit from U+D800 up; kept for long strings (certificates are sorted
+ * again and again, and scanning them costs more than the sort).
+ */
+function lowCodeUnitsOnly(s: string): boolean {
+  if (s.length < 64) return !HIGH_CODE_UNIT.test(s);
+  let low = lowCodeUnitStrings.get(s);
+  if (low === undefined) {
+    low = !HIGH_CODE_UNIT.test(s);
+    if (lowCodeUnitStrings.size >= LOW_CODE_UNIT_CACHE_SIZE) lowCodeUnitStrings.clear();
+    lowCodeUnitStrings.set(s, low);
+  }
+  return low;
+}
+const LOW_CODE_UNIT_CACHE_SIZE = 4096;
+const lowCodeUnitStrings = new Map<string, boolean>();
+
 /** Sorted copy, in Python's `sorted()` order. */
 export function sortedCodePoints(items: Iterable<string>): string[] {
   const out = [...items];
+  if (out.length < 2) return out;
   // Without surrogates or code units from U+E000 up, code-unit order (JavaScript's native
   // string comparison) is code-point order, and much cheaper.
-  const native = out.every((s) => !HIGH_CODE_UNIT.test(s));
+  const native = out.every(lowCodeUnitsOnly);
   return out.sort(native ? compareCodeUnits : compareCodePoints);
 }
 

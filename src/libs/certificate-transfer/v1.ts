@@ -101,6 +101,20 @@ export function v0ModeWarning(relationId: number, version: string | undefined): 
   return `('${first}', 'defaulting to version 0.', 'This is deprecated, please consider upgrading the requirer', 'to version 1 of the library.')`;
 }
 
+/**
+ * The framework key `<relationName>_v1`, one string per relation name: the provider and requirer
+ * are built on every hook, and a key that is the same string object is cheap to look up.
+ */
+const frameworkKeys = new Map<string, string>();
+function frameworkKey(relationName: string): string {
+  let key = frameworkKeys.get(relationName);
+  if (key === undefined) {
+    key = `${relationName}_v1`;
+    if (frameworkKeys.size < 1024) frameworkKeys.set(relationName, key);
+  }
+  return key;
+}
+
 /** The mutator a provider call came from (for the non-leader warning). */
 export type ProviderOperation = "add" | "remove" | "remove-all";
 
@@ -127,7 +141,7 @@ export class CertificateTransferProvides extends FrameworkObject {
   readonly stableOrder: boolean;
 
   constructor(charm: CharmBase, relationName: string, options: ProvidesOptions = {}) {
-    super(charm, `${relationName}_v1`);
+    super(charm, frameworkKey(relationName));
     this.charm = charm;
     this.relationName = relationName;
     this.stableOrder = options.stableOrder ?? false;
@@ -310,7 +324,7 @@ export class CertificateTransferRequires extends FrameworkObject {
   readonly on: CertificateTransferRequirerEvents;
 
   constructor(charm: CharmBase, relationName: string) {
-    super(charm, `${relationName}_v1`);
+    super(charm, frameworkKey(relationName));
     this.charm = charm;
     this.relationName = relationName;
     this.on = new CertificateTransferRequirerEvents(this);

@@ -154,6 +154,18 @@ describe("sorted order and set order", () => {
     );
   });
 
+  it("sorts long strings by code point, on first sight and again (their scan is kept)", () => {
+    const head = "-----BEGIN CERTIFICATE-----\n".repeat(4);
+    const astral = `${head}😀`; // a surrogate pair: after U+FFFF by code point
+    const private_ = `${head}\uffff`; // before it by code point, after it by UTF-16 unit
+    const plain = `${head}z`;
+    for (let i = 0; i < 2; i++) {
+      expect(sortedCodePoints([astral, private_, plain])).toEqual([plain, private_, astral]);
+      expect(sortedCodePoints(new Set([plain, `${head}a`]))).toEqual([`${head}a`, plain]);
+    }
+    expect(sortedCodePoints([astral])).toEqual([astral]);
+  });
+
   it("gives one order per seed, independent of insertion order, varying across seeds", () => {
     const items = ["c1", "c2", "c3", "c4", "c5"];
     expect(hookSetOrder(items, 7)).toEqual(hookSetOrder([...items].reverse(), 7));
