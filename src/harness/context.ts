@@ -298,9 +298,13 @@ export class Context<C extends CharmBase = CharmBase> {
       hook.kind === "relation-departed"
         ? { relationId: hook.relationId, unit: hook.remoteUnit }
         : null;
+    let departedView: EnvRelation | undefined; // this hook's view of the departed relation
     const envRelation = (r: AnyRelation): EnvRelation => {
       const leaving = departed?.relationId === r.id ? departed.unit : null;
-      if (leaving !== null) return this.envRelationOf(r, leaving);
+      if (leaving !== null) {
+        departedView ??= this.envRelationOf(r, leaving);
+        return departedView;
+      }
       let view = this.envRelations.get(r);
       if (!view) {
         view = this.envRelationOf(r, null);

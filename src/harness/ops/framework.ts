@@ -66,6 +66,7 @@ function isCounter(key: string): boolean {
   return true;
 }
 
+/** A path-like name for framework objects and events, as in Python ops (`Charm/on/install[3]`). */
 export class Handle {
   readonly path: string;
   constructor(
@@ -129,7 +130,7 @@ export class FrameworkObject {
 export class BoundEvent<E extends EventBase, A extends unknown[]> {
   /** `Emitter/on/kind`, the prefix of every emitted event's handle path. */
   readonly path: string;
-  /** Observers in registration order (kept by the framework). */
+  /** Observers in registration order; the framework's to change (use `framework.observe`). */
   readonly observers: Observer[] = [];
   constructor(
     readonly emitter: ObjectEvents,
