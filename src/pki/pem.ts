@@ -6,7 +6,7 @@
  * written strict base64 decoder rather than the asynchronous WebCrypto API.
  */
 import { createHash } from "node:crypto";
-import { BoundedCache } from "./cache.js";
+import { BoundedCache } from "../model/bounded-cache.js";
 
 const CERTIFICATE_LABEL = "CERTIFICATE";
 const BEGIN_CERTIFICATE = `-----BEGIN ${CERTIFICATE_LABEL}-----`;

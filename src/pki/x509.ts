@@ -9,7 +9,7 @@
 import "reflect-metadata";
 import { createHash, type webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import { BoundedCache } from "./cache.js";
+import { BoundedCache } from "../model/bounded-cache.js";
 import { encodePem, fingerprintDer, InvalidPemError, isCertificateDer, pemToDer } from "./pem.js";
 
 x509.cryptoProvider.set(globalThis.crypto);

@@ -12,8 +12,8 @@
  */
 import { createPrivateKey, X509Certificate as NodeX509Certificate } from "node:crypto";
 import { z } from "zod";
+import { BoundedCache } from "../model/bounded-cache.js";
 import { formatPath } from "../model/errors.js";
-import { BoundedCache } from "../pki/cache.js";
 import {
   decodeBase64Strict,
   derToPem,

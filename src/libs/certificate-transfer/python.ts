@@ -10,6 +10,8 @@
  * - `compareCodePoints`: Python's `sorted()` order for str (code points, not UTF-16 units).
  */
 
+import { BoundedCache } from "../../model/bounded-cache.js";
+
 /** A value as Python's `json.loads` returns it: ints are bigints, floats are numbers. */
 export type PyJson = null | boolean | string | bigint | number | PyJson[] | Map<string, PyJson>;
 
@@ -249,16 +251,11 @@ export function pyJsonLoads(text: string): PyJson {
   const hit = parseCache.get(text);
   if (hit !== undefined) return hit;
   const value = new JsonParser(text).document();
-  if (parseCache.size >= PARSE_CACHE_SIZE) {
-    const oldest = parseCache.keys().next();
-    if (!oldest.done) parseCache.delete(oldest.value);
-  }
   parseCache.set(text, value);
   return value;
 }
 
-const PARSE_CACHE_SIZE = 512;
-const parseCache = new Map<string, PyJson>();
+const parseCache = new BoundedCache<PyJson>(512);
 
 /** Values the ports write with `json.dumps`. */
 export type PyDumpValue = null | boolean | string | number | readonly PyDumpValue[];
@@ -285,17 +282,10 @@ function dumpString(s: string): string {
     (ch) => DUMP_SHORT_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
   const literal = `"${body}"`;
-  if (s.length >= 64) {
-    if (dumpCache.size >= DUMP_CACHE_SIZE) {
-      const oldest = dumpCache.keys().next();
-      if (!oldest.done) dumpCache.delete(oldest.value);
-    }
-    dumpCache.set(s, literal);
-  }
+  if (s.length >= 64) dumpCache.set(s, literal);
   return literal;
 }
-const DUMP_CACHE_SIZE = 512;
-const dumpCache = new Map<string, string>();
+const dumpCache = new BoundedCache<string>(512);
 
 /** Python's `json.dumps(value)` with default options (ASCII output, `", "` separators). */
 export function pyJsonDumps(value: PyDumpValue): string {
@@ -374,13 +364,11 @@ function lowCodeUnitsOnly(s: string): boolean {
   let low = lowCodeUnitStrings.get(s);
   if (low === undefined) {
     low = !HIGH_CODE_UNIT.test(s);
-    if (lowCodeUnitStrings.size >= LOW_CODE_UNIT_CACHE_SIZE) lowCodeUnitStrings.clear();
     lowCodeUnitStrings.set(s, low);
   }
   return low;
 }
-const LOW_CODE_UNIT_CACHE_SIZE = 4096;
-const lowCodeUnitStrings = new Map<string, boolean>();
+const lowCodeUnitStrings = new BoundedCache<boolean>(4096);
 
 /** Sorted copy, in Python's `sorted()` order. */
 export function sortedCodePoints(items: Iterable<string>): string[] {

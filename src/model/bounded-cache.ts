@@ -1,6 +1,7 @@
 /**
- * A small insertion-ordered memo with a size bound. Hot paths ask about the same few
- * certificates over and over; the bound keeps long fuzzing runs from growing memory.
+ * A small insertion-ordered memo with a size bound: when full, the oldest entry makes room.
+ * Hot paths ask about the same few certificates and databag values over and over; the bound
+ * keeps long fuzzing runs from growing memory.
  */
 export class BoundedCache<V> {
   readonly #entries = new Map<string, V>();
