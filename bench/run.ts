@@ -224,9 +224,9 @@ function traceBytes(): Figure[] {
   let jsonPerHook = 0;
   // Heap held by the trace: the difference made by dropping its records, everything else kept.
   // One measurement moves with whatever else the collector finds, so the median of five is used.
-  for (let round = 0; round < 5; round++) {
-    const { hooks, sim } = settleModel(100, round + 1);
-    if (round === 0) jsonPerHook = sim.trace.toJsonText().length / hooks; // seed 1, as before
+  for (let r = 0; r < 5; r++) {
+    const { hooks, sim } = settleModel(100, r + 1);
+    if (r === 0) jsonPerHook = sim.trace.toJsonText().length / hooks; // seed 1, as before
     gc?.();
     gc?.();
     const withTrace = process.memoryUsage().heapUsed;
