@@ -126,18 +126,49 @@ export class FrameworkObject {
   }
 }
 
+/**
+ * What the framework keeps per event path across hooks: the interned path, whether its kind was
+ * checked to be snake_case, and which framework last registered a source there (by serial
+ * number, so nothing of a hook is retained). One lookup per event source and hook.
+ */
+class EventPathEntry {
+  kindChecked = false;
+  lastClaim = 0;
+  constructor(readonly path: string) {}
+}
+const eventPaths = new Map<string, Map<string, EventPathEntry>>();
+
+function eventPathEntry(emitterPath: string, kind: string): EventPathEntry {
+  let kinds = eventPaths.get(emitterPath);
+  if (!kinds) {
+    kinds = new Map();
+    eventPaths.set(emitterPath, kinds);
+  }
+  let entry = kinds.get(kind);
+  if (!entry) {
+    entry = new EventPathEntry(joinPath(emitterPath, kind));
+    // Beyond the bound, entries are not kept: such sources are checked by a local scan.
+    if (kinds.size < INTERNED_PER_PARENT) kinds.set(kind, entry);
+    else entry.lastClaim = -1;
+  }
+  return entry;
+}
+
 /** An event source bound to its emitter (Python ops: `BoundEvent`). */
 export class BoundEvent<E extends EventBase, A extends unknown[]> {
   /** `Emitter/on/kind`, the prefix of every emitted event's handle path. */
   readonly path: string;
-  /** Observers in registration order; the framework's to change (use `framework.observe`). */
-  readonly observers: Observer[] = [];
+  /** Observers' handlers in registration order; the framework's to change (`framework.observe`). */
+  readonly observers: Handler[] = [];
+  /** @internal The framework's record of this path. */
+  readonly entry: EventPathEntry;
   constructor(
     readonly emitter: ObjectEvents,
     readonly kind: string,
     readonly eventType: EventType<E, A>,
   ) {
-    this.path = joinPath(emitter.handle.path, kind);
+    this.entry = eventPathEntry(emitter.handle.path, kind);
+    this.path = this.entry.path;
   }
 
   /** Emits a new event of this kind to its observers, now. */
@@ -173,11 +204,6 @@ export class ObjectEvents {
 
 type Handler = (event: EventBase) => void;
 
-/** Event kinds already checked to be snake_case (the check runs once per kind, not per hook). */
-const validKinds = new Set<string>();
-/** Per event path, the serial number of the last framework that registered a source there. */
-const lastClaim = new Map<string, number>();
-const MAX_CLAIMED_PATHS = 65_536;
 let frameworkSerial = 0;
 let lastRegistrant = 0;
 
@@ -187,20 +213,14 @@ interface EventSourceRef {
   readonly kind: string;
   readonly emitter: ObjectEvents;
   readonly eventType: { prototype: EventBase };
-  readonly observers: Observer[];
+  /** Handlers in registration order; observer `i` is named `path#i` in deferred notices. */
+  readonly observers: Handler[];
+  readonly entry: EventPathEntry;
 }
-/** One observer of one event source; its key (`path#index`) names it in deferred notices. */
-class Observer {
-  private keyText: string | undefined;
-  constructor(
-    private readonly path: string,
-    private readonly index: number,
-    readonly handler: Handler,
-  ) {}
-  get key(): string {
-    this.keyText ??= `${this.path}#${this.index}`;
-    return this.keyText;
-  }
+
+/** The name of observer `index` of an event source in deferred notices. */
+function observerKey(path: string, index: number): string {
+  return `${path}#${index}`;
 }
 
 /** A logger that records `juju-log` lines. */
@@ -301,36 +321,33 @@ export class Framework {
   }
 
   registerEvent(bound: EventSourceRef): void {
-    if (!validKinds.has(bound.kind)) {
+    const entry = bound.entry;
+    if (!entry.kindChecked) {
       if (!/^[a-z_][a-z0-9_]*$/.test(bound.kind)) {
         throw new TypeError(
           `event kind "${bound.kind}" on ${bound.emitter.handle.path} must be snake_case (lowercase letters, digits, _)`,
         );
       }
-      validKinds.add(bound.kind);
+      entry.kindChecked = true;
     }
-    // Two sources on one path within one framework are refused. The last framework to claim each
-    // path is kept by serial number (a small integer: no per-hook map grows, nothing is retained).
-    // That answers exactly while this framework's registrations are not interleaved with another
-    // framework's, and while the table has room; otherwise this framework checks its own list.
+    // Two sources on one path within one framework are refused. Each path's entry keeps the
+    // serial of the last framework that claimed it; that answers exactly while this framework's
+    // registrations are not interleaved with another framework's, and for kept entries;
+    // otherwise this framework checks its own list.
     if (this.events.length > 0 && lastRegistrant !== this.serial) this.checkLocally = true;
     lastRegistrant = this.serial;
+    if (entry.lastClaim < 0) this.checkLocally = true;
     if (this.checkLocally) this.checkClaimsLocally(bound.path);
-    else if (lastClaim.get(bound.path) === this.serial) {
+    else if (entry.lastClaim === this.serial) {
       throw new TypeError(
         `two event sources claim ${bound.path}; give objects of the same class distinct keys`,
       );
     }
-    if (lastClaim.size < MAX_CLAIMED_PATHS || lastClaim.has(bound.path)) {
-      lastClaim.set(bound.path, this.serial);
-    } else {
-      // Full table: this path is not recorded, so later claims of it must be checked locally.
-      this.checkLocally = true;
-    }
+    if (entry.lastClaim >= 0) entry.lastClaim = this.serial;
     this.events.push(bound);
   }
 
-  /** The duplicate check without the shared table, once it is full (paths beyond its bound). */
+  /** The duplicate check against this framework's own list. */
   private checkClaimsLocally(path: string): void {
     if (this.events.some((e) => e.path === path)) {
       throw new TypeError(
@@ -353,8 +370,7 @@ export class Framework {
     if (event.emitter.framework !== this) {
       throw new TypeError(`${event.path} is not an event source of this framework`);
     }
-    const list = event.observers;
-    list.push(new Observer(event.path, list.length, handler as Handler));
+    event.observers.push(handler as Handler);
   }
 
   /**
@@ -393,14 +409,14 @@ export class Framework {
     const snapshot = event.snapshot();
     this.emitted.push({ kind: bound.kind, handlePath: event.handle.path, reemitted, snapshot });
     this.emittedEvents.push(event);
-    for (const observer of observers) {
+    for (let i = 0; i < observers.length; i++) {
       event.deferred = false;
-      observer.handler(event);
+      (observers[i] as Handler)(event);
       if (event.deferred) {
         this.notices.push({
           handlePath: event.handle.path,
           owner: bound.emitter.handle.path,
-          observer: observer.key,
+          observer: observerKey(bound.path, i),
           snapshot,
         });
       }
@@ -412,7 +428,10 @@ export class Framework {
     for (const notice of this.env.deferred) {
       const eventPath = notice.handlePath.replace(/\[\d+\]$/, "");
       const bound = this.eventAt(eventPath);
-      const observer = bound?.observers.find((o) => o.key === notice.observer);
+      const index = bound
+        ? bound.observers.findIndex((_, i) => observerKey(bound.path, i) === notice.observer)
+        : -1;
+      const observer = bound?.observers[index];
       if (!bound || !observer) {
         this.logger.debug(`dropping deferred ${notice.handlePath}: nothing observes it any more`);
         continue;
@@ -440,7 +459,7 @@ export class Framework {
         snapshot: notice.snapshot,
       });
       this.emittedEvents.push(event);
-      observer.handler(event);
+      observer(event);
       if (event.deferred) this.notices.push({ ...notice });
     }
   }
