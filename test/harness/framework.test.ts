@@ -338,6 +338,28 @@ describe("custom events on library objects", () => {
     fine.run(fine.on.install(), new State());
   });
 
+  it("a duplicate is refused on an emitter with more event kinds than the shared table keeps", () => {
+    class ManyEvents extends ObjectEvents {
+      defineMany(count: number, again: string | null): void {
+        for (let i = 0; i < count; i++) this.define(`kind_${i}`, CertificatesChangedEvent);
+        if (again !== null) this.define(again, CertificatesChangedEvent);
+      }
+    }
+    class ManyLib extends FrameworkObject {
+      readonly on = new ManyEvents(this);
+    }
+    const over = (again: string | null) =>
+      context((charm) => {
+        new ManyLib(charm, "many").on.defineMany(4200, again);
+      });
+    const dup = over("kind_4150");
+    expectCharmRaised(() => dup.run(dup.on.install(), new State()), TypeError, /distinct keys/);
+    const early = over("kind_3");
+    expectCharmRaised(() => early.run(early.on.install(), new State()), TypeError, /distinct keys/);
+    const fine = over(null);
+    fine.run(fine.on.install(), new State());
+  });
+
   it("event kinds must be snake_case", () => {
     class BadEvents extends ObjectEvents {
       readonly camel = this.define("certificatesChanged", CertificatesChangedEvent);
