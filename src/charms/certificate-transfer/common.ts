@@ -149,5 +149,7 @@ export function holdsAnyCertificate(held: Readonly<HeldCertificates>): boolean {
 
 /** The dummy requirers' status rule: Active while holding a certificate, Waiting otherwise. */
 export function requirerStatus(holds: boolean): ActiveStatus | WaitingStatus {
-  return holds ? new ActiveStatus() : new WaitingStatus();
+  return holds ? ACTIVE : WAITING; // statuses are frozen values: one of each serves every hook
 }
+const ACTIVE = new ActiveStatus();
+const WAITING = new WaitingStatus();

@@ -49,6 +49,7 @@ import type {
   RelationDataContent,
   Unit,
 } from "../../harness/ops/model.js";
+import { BoundedCache } from "../../model/bounded-cache.js";
 import type { JsonObject } from "../../model/json.js";
 import {
   type BagReader,
@@ -89,8 +90,16 @@ export function requirerVersion(relation: Relation): string | undefined {
 
 /** Upstream's log text when a databag fails to load (a Python tuple, formatted with `e.args`). */
 export function parseErrorMessage(error: DataValidationError): string {
-  return `('Error parsing relation databag: ${pyTupleRepr([error.message])}. ', 'Make sure not to interact with the databags except using the public methods in the provider library and use version V1.')`;
+  // The same few bags fail again and again (a requirer reading a provider that has not written
+  // yet, on every hook): their log lines are kept.
+  let line = parseErrorLines.get(error.message);
+  if (line === undefined) {
+    line = `('Error parsing relation databag: ${pyTupleRepr([error.message])}. ', 'Make sure not to interact with the databags except using the public methods in the provider library and use version V1.')`;
+    parseErrorLines.set(error.message, line);
+  }
+  return line;
 }
+const parseErrorLines = new BoundedCache<string>(1024);
 
 /** Upstream's deprecation warning when writing in v0 mode (a Python tuple, formatted). */
 export function v0ModeWarning(relationId: number, version: string | undefined): string {

@@ -29,6 +29,7 @@ import {
   sortedCodePoints,
 } from "../../../src/libs/certificate-transfer/python.js";
 import { hookSetOrder } from "../../../src/libs/certificate-transfer/set-order.js";
+import { parseErrorMessage as v1ParseErrorMessage } from "../../../src/libs/certificate-transfer/v1.js";
 
 const bag = (data: Record<string, string>): BagReader => ({ entries: () => Object.entries(data) });
 
@@ -330,5 +331,22 @@ describe("the library's errors", () => {
     expect(e.cause).toBe(cause);
     expect(String(e)).toBe("DataValidationError: failed to validate databag: {}");
     expect(Error.stackTraceLimit).toBe(limit); // restored for everything else
+  });
+});
+
+describe("parseErrorMessage (v1 library log line)", () => {
+  it("quotes the message as Python's repr does (both quotes: single, escaped), the same again", () => {
+    const quoted = new DataValidationError(`failed to validate databag: {'version': '"x"'}`);
+    const plain = new DataValidationError("failed to validate databag: {}");
+    const tail =
+      ", 'Make sure not to interact with the databags except using the public methods in the provider library and use version V1.')";
+    for (let i = 0; i < 2; i++) {
+      expect(v1ParseErrorMessage(quoted)).toBe(
+        `('Error parsing relation databag: ('failed to validate databag: {\\'version\\': \\'"x"\\'}',). '${tail}`,
+      );
+      expect(v1ParseErrorMessage(plain)).toBe(
+        `('Error parsing relation databag: ('failed to validate databag: {}',). '${tail}`,
+      );
+    }
   });
 });
