@@ -21,13 +21,19 @@ const internedPaths = new Map<string, Map<string, string>>();
 const internedKeyedPaths = new Map<string, Map<string, Map<string, string>>>();
 const INTERNED_PER_PARENT = 4096;
 
+/** The map under `key` in `outer`, created on first use (the interning tables are two-level). */
+function innerMap<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let inner = outer.get(key);
+  if (!inner) {
+    inner = new Map();
+    outer.set(key, inner);
+  }
+  return inner;
+}
+
 /** `parent/child` (or `child` at the root), interned. */
 export function joinPath(parent: string, child: string): string {
-  let children = internedPaths.get(parent);
-  if (!children) {
-    children = new Map();
-    internedPaths.set(parent, children);
-  }
+  const children = innerMap(internedPaths, parent);
   let path = children.get(child);
   if (path === undefined) {
     path = parent === "" ? child : `${parent}/${child}`;
@@ -38,11 +44,7 @@ export function joinPath(parent: string, child: string): string {
 
 /** `parent/kind[key]`, interned by (parent, kind, key) without building the key text first. */
 function joinKeyedPath(parent: string, kind: string, key: string): string {
-  let kinds = internedKeyedPaths.get(parent);
-  if (!kinds) {
-    kinds = new Map();
-    internedKeyedPaths.set(parent, kinds);
-  }
+  const kinds = innerMap(internedKeyedPaths, parent);
   let byKey = kinds.get(kind);
   if (!byKey) {
     byKey = new Map();
@@ -139,11 +141,7 @@ class EventPathEntry {
 const eventPaths = new Map<string, Map<string, EventPathEntry>>();
 
 function eventPathEntry(emitterPath: string, kind: string): EventPathEntry {
-  let kinds = eventPaths.get(emitterPath);
-  if (!kinds) {
-    kinds = new Map();
-    eventPaths.set(emitterPath, kinds);
-  }
+  const kinds = innerMap(eventPaths, emitterPath);
   let entry = kinds.get(kind);
   if (!entry) {
     entry = new EventPathEntry(joinPath(emitterPath, kind));
