@@ -170,7 +170,7 @@ class OutcomeTrie {
     return node;
   }
 }
-const OUTCOME_CACHE_LIMIT = 4096;
+const OUTCOME_CACHE_LIMIT = 1024; // bags can be kilobytes of PEMs: this bounds the memory held
 /** What computing an outcome needs of a model, whatever its value type. */
 interface ModelShape {
   readonly fields: readonly string[];

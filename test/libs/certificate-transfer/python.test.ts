@@ -282,6 +282,16 @@ describe("databag models (pydantic lax rules)", () => {
     expect(lines.map((l) => l.level)).toEqual(["ERROR", "ERROR", "ERROR"]);
   });
 
+  it("loads stay right past the number of kept outcomes (the table starts afresh)", () => {
+    for (let i = 0; i < 1100; i++) {
+      expect(loadModel(providerApplicationData, bag({ version: String(i) }), logger).version).toBe(
+        i,
+      );
+    }
+    expect(loadModel(providerApplicationData, bag({ version: "7" }), logger).version).toBe(7);
+    expect(loadModel(providerApplicationData, bag({ version: "1099" }), logger).version).toBe(1099);
+  });
+
   it("the same raw values under other keys, or in another order, are loaded on their own", () => {
     const a = loadModel(
       providerApplicationData,
