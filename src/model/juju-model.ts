@@ -881,10 +881,11 @@ export class JujuModel {
     if (!rel) return;
     rel.scope.add(unit.name);
     if (!this.viewDying(unit, view)) {
-      for (const r of rel.scope) {
-        if (r === unit.name) continue;
-        if (this.units.get(r)?.app === unit.app && !rel.peer) continue;
-        view.toJoin.add(r);
+      // The other side's units already in scope (own app's for a peer relation). Walking the
+      // other application's units, not the whole scope, keeps a big application's units from
+      // each walking all of their peers (quadratic in units).
+      for (const r of this.otherSideUnits(rel, unit.app)) {
+        if (r !== unit.name && rel.scope.has(r)) view.toJoin.add(r);
       }
     }
     for (const m of this.otherSideUnits(rel, unit.app)) {
