@@ -402,7 +402,10 @@ export class Model {
   workloadVersion: string;
   private readonly apps = new Map<string, Application>();
   private readonly unitsByName = new Map<string, Unit>();
-  /** Relation objects of this hook by id (and endpoint: an id asked for on another endpoint is a different, inactive object). */
+  /**
+   * Relation objects of this hook by id. An id asked for under another endpoint is a different,
+   * inactive object, kept apart in `otherEndpointRelations`.
+   */
   private readonly relationCache = new Map<number, Relation>();
   private otherEndpointRelations: Map<string, Relation> | undefined;
 
