@@ -102,30 +102,3 @@ export function copyJson(value: unknown, path: string | (() => string) = "value"
     throw new TypeError(notJsonMessage(value, at) ?? `${at} is not JSON`);
   }
 }
-
-/**
- * Checks that `value` is plain JSON and deep-freezes it in place: true when it is (and is now
- * frozen), false when it is not, or holds an `undefined` member that a copy would drop, so the
- * caller falls back to `copyJson` (which drops those members or names the offending path). Used
- * where the value's owner is done with it, e.g. stored state at the end of a hook, so that the
- * committed content need not be copied.
- */
-export function freezeJsonInPlace(value: unknown): boolean {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
-  if (typeof value === "number") return Number.isFinite(value);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!freezeJsonInPlace(value[i])) return false;
-    Object.freeze(value);
-    return true;
-  }
-  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    const keys = Object.keys(value);
-    for (let i = 0; i < keys.length; i++) {
-      const v = (value as Record<string, unknown>)[keys[i] as string];
-      if (v === undefined || !freezeJsonInPlace(v)) return false;
-    }
-    Object.freeze(value);
-    return true;
-  }
-  return false;
-}

@@ -692,6 +692,25 @@ describe("stored state", () => {
     expect(saved).toEqual({ n: 1, list: [1] });
   });
 
+  it("values the charm keeps for itself are committed as copies, never frozen", () => {
+    const seen: string[] = []; // the charm's own list, outliving every hook
+    const ctx = context((charm, fw) => {
+      const stored = fw.storedState<Record<string, unknown>>(charm, "_stored", {});
+      fw.observe(charm.on.install, () => {
+        seen.push("install");
+        stored.seen = seen;
+      });
+      fw.observe(charm.on.start, () => {
+        seen.push("start"); // would throw if committing had frozen it
+      });
+    });
+    const first = ctx.run(ctx.on.install(), new State());
+    const second = ctx.run(ctx.on.start(), first);
+    seen.push("after");
+    expect(Object.isFrozen(seen)).toBe(false);
+    expect(second.getStoredState("_stored")?.content).toEqual({ seen: ["install"] });
+  });
+
   it("changes in a hook that raised are not kept", () => {
     const ctx = context((charm, fw) => {
       const stored = fw.storedState(charm, "_stored", { count: 0 });

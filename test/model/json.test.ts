@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copyJson, deepFreeze, freezeJsonInPlace, isJsonValue } from "../../src/model/json.js";
+import { copyJson, deepFreeze, isJsonValue } from "../../src/model/json.js";
 
 describe("copyJson", () => {
   it("copies objects and arrays, shares strings, drops undefined keys", () => {
@@ -53,33 +53,5 @@ describe("isJsonValue and deepFreeze", () => {
     expect(() => {
       (v.a.b as number[]).push(2);
     }).toThrow(TypeError);
-  });
-});
-
-describe("freezeJsonInPlace", () => {
-  it("deep-freezes plain JSON where it stands", () => {
-    const inner = { b: [1, "x", null] };
-    const value = { a: inner, c: true };
-    expect(freezeJsonInPlace(value)).toBe(true);
-    expect(Object.isFrozen(value)).toBe(true);
-    expect(Object.isFrozen(inner)).toBe(true);
-    expect(Object.isFrozen(inner.b)).toBe(true);
-    expect(value.a).toBe(inner);
-  });
-
-  it("checks inside subtrees that are already frozen", () => {
-    expect(freezeJsonInPlace({ a: Object.freeze({ b: new Map() }) })).toBe(false);
-  });
-
-  it.each([
-    [{ a: undefined }],
-    [{ a: [1, undefined] }],
-    [{ a: Number.NaN }],
-    [{ a: new Set([1]) }],
-    [[() => 1]],
-    [{ a: 1n }],
-    [new (class Point {})()],
-  ])("refuses what a copy would drop or reject (%#)", (value) => {
-    expect(freezeJsonInPlace(value)).toBe(false);
   });
 });

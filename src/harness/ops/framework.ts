@@ -1,4 +1,4 @@
-import { copyJson, freezeJsonInPlace, type JsonObject } from "../../model/json.js";
+import { copyJson, type JsonObject } from "../../model/json.js";
 import type {
   DeferredRecord,
   EmittedEventRecord,
@@ -470,10 +470,8 @@ export class Framework {
   /** Stored state to persist: what this dispatch touched, plus untouched earlier entries. */
   storedStates(): StoredStateRecord[] {
     const committed: StoredStateRecord[] = this.stored.map((s) => {
-      if (freezeJsonInPlace(s.content)) {
-        // The hook is over: its stored objects are committed as they are, frozen.
-        return { ownerPath: s.ownerPath, name: s.name, content: s.content as JsonObject };
-      }
+      // Committed as a copy: values the charm put there may be its own objects (a module-level
+      // list, say), which it may go on changing, and which are not the framework's to freeze.
       try {
         const content = copyJson(s.content, () => `stored state ${s.ownerPath}.${s.name}`);
         return { ownerPath: s.ownerPath, name: s.name, content: content as JsonObject };
