@@ -122,7 +122,8 @@ export class JujuModel {
   readonly units = new Map<string, UnitRecord>();
   readonly relations = new Map<number, RelationRecord>();
   credential: CloudCredential | null = null;
-  private readonly bags = new Map<string, Bag>();
+  /** Committed bags by relation id, then owner (unit or application name). */
+  private readonly bags = new Map<number, Map<string, Bag>>();
   private nextRelationId = 0;
   /** Units that may have a hook to run, in a stable order (array + index for O(1) updates). */
   private readonly candidates: string[] = [];
@@ -178,11 +179,11 @@ export class JujuModel {
   }
 
   readBag(relationId: number, owner: string): Databag {
-    return this.bags.get(`${relationId}\u0000${owner}`)?.data ?? EMPTY;
+    return this.bags.get(relationId)?.get(owner)?.data ?? EMPTY;
   }
 
   bagVersion(relationId: number, owner: string): number {
-    return this.bags.get(`${relationId}\u0000${owner}`)?.version ?? 0;
+    return this.bags.get(relationId)?.get(owner)?.version ?? 0;
   }
 
   /** Units with a hook to run now (not in error), in a stable order. */
@@ -458,11 +459,15 @@ export class JujuModel {
     writer: string,
   ): { before: Databag; version: number } {
     const rel = this.relation(relationId);
-    const key = `${relationId}\u0000${owner}`;
-    const prev = this.bags.get(key);
+    let relationBags = this.bags.get(relationId);
+    if (!relationBags) {
+      relationBags = new Map();
+      this.bags.set(relationId, relationBags);
+    }
+    const prev = relationBags.get(owner);
     const before = prev?.data ?? EMPTY;
     const version = (prev?.version ?? 0) + 1;
-    this.bags.set(key, { data: Object.freeze({ ...data }), version });
+    relationBags.set(owner, { data: Object.freeze({ ...data }), version });
     const writerUnit = this.unit(writer);
     const ownerIsUnit = owner.includes("/");
     const watchers = rel.peer
@@ -969,9 +974,7 @@ export class JujuModel {
       }
     }
     rel.life = "removed";
-    for (const key of [...this.bags.keys()]) {
-      if (key.startsWith(`${rel.id}\u0000`)) this.bags.delete(key);
-    }
+    this.bags.delete(rel.id);
   }
 
   private finishRemoval(unit: UnitRecord): void {
