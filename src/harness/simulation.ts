@@ -1,6 +1,7 @@
 import type { Hook } from "../model/hooks.js";
 import type { JsonObject } from "../model/json.js";
 import {
+  type AppRecord,
   JujuModel,
   type JujuModel as JujuModelType,
   ModelOperationError,
@@ -54,6 +55,89 @@ class SimRelationView implements EnvRelation {
   }
   readBag(owner: string): Databag {
     return this.model.readBag(this.id, owner);
+  }
+}
+
+const NO_EXTERNALS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * What one unit's agent exposes to charm code during one hook. One object per hook; relation
+ * views are built on first use and kept for the hook.
+ */
+class SimHookEnvironment implements HookEnvironment {
+  readonly spec: CharmSpec;
+  readonly unitName: string;
+  readonly appName: string;
+  readonly isLeader: boolean;
+  readonly modelName: string;
+  readonly modelUuid: string;
+  readonly plannedUnits: number;
+  readonly unitStatus: Status;
+  readonly appStatus: Status;
+  readonly workloadVersion: string;
+  readonly storedStates: UnitRecord["storedStates"];
+  readonly deferred: UnitRecord["deferred"];
+  private readonly app: AppRecord;
+  private views: Map<number, EnvRelation | undefined> | undefined;
+
+  constructor(
+    private readonly model: JujuModelType,
+    private readonly unit: UnitRecord,
+    private readonly hook: Hook,
+    readonly config: Readonly<Record<string, ConfigValue>>,
+    readonly hookSeed: number,
+    readonly external: Readonly<Record<string, unknown>>,
+  ) {
+    const app = model.app(unit.app);
+    this.app = app;
+    this.spec = app.spec;
+    this.unitName = unit.name;
+    this.appName = unit.app;
+    this.isLeader = model.isLeader(unit.name);
+    this.modelName = model.name;
+    this.modelUuid = model.uuid;
+    this.plannedUnits = app.aliveUnits;
+    this.unitStatus = unit.unitStatus;
+    this.appStatus = app.appStatus;
+    this.workloadVersion = unit.workloadVersion;
+    this.storedStates = unit.storedStates;
+    this.deferred = unit.deferred;
+  }
+
+  relationIds(endpoint: string): readonly number[] {
+    return this.model.listedRelationIds(this.unitName, endpoint, this.hook);
+  }
+
+  relation(id: number): EnvRelation | undefined {
+    this.views ??= new Map();
+    if (this.views.has(id)) return this.views.get(id);
+    const unit = this.unit;
+    const hook = this.hook;
+    const view = unit.views.get(id);
+    const rel = this.model.relations.get(id);
+    const creating = hook.kind === "relation-created" && hook.relationId === id;
+    let out: EnvRelation | undefined;
+    if (view && rel && (view.created || creating) && !view.done) {
+      out = new SimRelationView(
+        this.model,
+        unit.name,
+        id,
+        view.endpoint,
+        rel.interfaceName,
+        rel.peer,
+        this.model.remoteAppOf(rel, unit.app),
+        hook,
+      );
+    }
+    this.views.set(id, out);
+    return out;
+  }
+
+  credentialGet(): CloudCredential {
+    if (!this.app.trusted) throw new PermissionDeniedError("permission denied");
+    if (!this.model.credential)
+      throw new PermissionDeniedError("no credential for this model's cloud");
+    return this.model.credential;
   }
 }
 
@@ -446,56 +530,14 @@ export class Simulation {
 
   /** The hook environment of one unit: what its agent would expose to charm code right now. */
   private environment(unit: UnitRecord, hook: Hook): HookEnvironment {
-    const model = this.model;
-    const app = model.app(unit.app);
-    const relations = new Map<number, EnvRelation | undefined>();
-    const envRelation = (id: number): EnvRelation | undefined => {
-      if (relations.has(id)) return relations.get(id);
-      const view = unit.views.get(id);
-      const rel = model.relations.get(id);
-      const creating = hook.kind === "relation-created" && hook.relationId === id;
-      let out: EnvRelation | undefined;
-      if (view && rel && (view.created || creating) && !view.done) {
-        const remoteApp = model.remoteAppOf(rel, unit.app);
-        out = new SimRelationView(
-          model,
-          unit.name,
-          id,
-          view.endpoint,
-          rel.interfaceName,
-          rel.peer,
-          remoteApp,
-          hook,
-        );
-      }
-      relations.set(id, out);
-      return out;
-    };
-    return {
-      spec: app.spec,
-      unitName: unit.name,
-      appName: unit.app,
-      isLeader: model.isLeader(unit.name),
-      config: this.configOf(unit.app),
-      modelName: model.name,
-      modelUuid: model.uuid,
-      plannedUnits: app.aliveUnits,
-      unitStatus: unit.unitStatus,
-      appStatus: app.appStatus,
-      workloadVersion: unit.workloadVersion,
-      hookSeed: this.scheduler.nextUint32(),
-      relationIds: (endpoint) => model.listedRelationIds(unit.name, endpoint, hook),
-      relation: envRelation,
-      storedStates: unit.storedStates,
-      deferred: unit.deferred,
-      credentialGet: () => {
-        if (!app.trusted) throw new PermissionDeniedError("permission denied");
-        if (!model.credential)
-          throw new PermissionDeniedError("no credential for this model's cloud");
-        return model.credential;
-      },
-      external: this.options.external ?? {},
-    };
+    return new SimHookEnvironment(
+      this.model,
+      unit,
+      hook,
+      this.configOf(unit.app),
+      this.scheduler.nextUint32(),
+      this.options.external ?? NO_EXTERNALS,
+    );
   }
 
   // ---- calling into charms ----------------------------------------------------------------
