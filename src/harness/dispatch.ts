@@ -38,7 +38,8 @@ export function actionParamsWithDefaults(
 interface EmitContext {
   readonly charm: CharmBase;
   readonly fw: Framework;
-  readonly action: ActionState;
+  /** The outcome an action handler builds; only action hooks have one. */
+  readonly action: ActionState | null;
 }
 type Emitter = (c: EmitContext, hook: Hook) => void;
 
@@ -117,6 +118,7 @@ function emitterFor(kind: HookKind): Emitter {
       "action",
       (): Emitter => (c, h) => {
         if (h.kind !== "action") return;
+        if (c.action === null) throw new Error("an action hook needs its action state");
         const params = actionParamsWithDefaults(c.fw.env.spec.actions, h.name, h.params);
         c.charm.on.action(h.name).emit(Object.freeze(params), h.id, c.action);
       },
@@ -128,7 +130,7 @@ const emitters = new Map<HookKind, Emitter>(
   [...unitHookKinds, ...relationHookKinds, "action" as const].map((k) => [k, emitterFor(k)]),
 );
 
-function emitHook(charm: CharmBase, fw: Framework, hook: Hook, action: ActionState): void {
+function emitHook(charm: CharmBase, fw: Framework, hook: Hook, action: ActionState | null): void {
   const emit = emitters.get(hook.kind);
   if (!emit) throw new Error(`no emitter for hook kind ${hook.kind}`);
   emit({ charm, fw, action }, hook);
@@ -146,7 +148,8 @@ export function dispatch(
   options: DispatchOptions = {},
 ): DispatchOutcome {
   const fw = new Framework(env, hook, options.deferredRelationGone ?? "drop");
-  const action: ActionState = { results: {}, logs: [], failure: null };
+  const action: ActionState | null =
+    hook.kind === "action" ? { results: {}, logs: [], failure: null } : null;
   try {
     const charm = new charmClass(fw);
     fw.reemit();
@@ -163,7 +166,7 @@ export function dispatch(
       storedStates: fw.storedStates(),
       deferred: fw.deferredNotices(),
       emitted: fw.emitted,
-      action: hook.kind === "action" ? { ...action } : null,
+      action: action === null ? null : { ...action },
     };
     return { ok: true, result, events: fw.emittedEvents };
   } catch (error) {

@@ -217,9 +217,11 @@ class EndpointEvents implements RelationEvents {
 
 /** `charm.on`: every Juju hook event, plus per-endpoint relation events and actions. */
 export class CharmEvents extends ObjectEvents {
-  // Hook events are defined on first use: a charm pays only for the events it observes.
-  private readonly hookEvents = new Map<string, BoundEvent<HookEvent, []>>();
+  // Hook events are defined on first use: a charm pays only for the events it observes. The
+  // maps are made on first use too (a charm is constructed on every hook).
+  private hookEvents: Map<string, BoundEvent<HookEvent, []>> | undefined;
   private hook<E extends HookEvent>(kind: string, type: EventType<E, []>): BoundEvent<E, []> {
+    this.hookEvents ??= new Map();
     let bound = this.hookEvents.get(kind);
     if (!bound) {
       bound = this.define(kind, type);
@@ -254,11 +256,10 @@ export class CharmEvents extends ObjectEvents {
   get leaderSettingsChanged(): BoundEvent<LeaderSettingsChangedEvent, []> {
     return this.hook("leader_settings_changed", LeaderSettingsChangedEvent);
   }
-  private readonly relationEvents = new Map<string, RelationEvents>();
-  private readonly actionEvents = new Map<
-    string,
-    BoundEvent<ActionEvent, [Readonly<Record<string, unknown>>, string, ActionState]>
-  >();
+  private relationEvents: Map<string, RelationEvents> | undefined;
+  private actionEvents:
+    | Map<string, BoundEvent<ActionEvent, [Readonly<Record<string, unknown>>, string, ActionState]>>
+    | undefined;
 
   constructor(parent: FrameworkObject) {
     super(parent);
@@ -266,6 +267,7 @@ export class CharmEvents extends ObjectEvents {
 
   /** The relation events of an endpoint declared in metadata, e.g. `this.on.relation("certificates").changed`. */
   relation(endpoint: string): RelationEvents {
+    this.relationEvents ??= new Map();
     let events = this.relationEvents.get(endpoint);
     if (events) return events;
     const meta = this.framework.env.spec.meta;
@@ -281,6 +283,7 @@ export class CharmEvents extends ObjectEvents {
   action(
     name: string,
   ): BoundEvent<ActionEvent, [Readonly<Record<string, unknown>>, string, ActionState]> {
+    this.actionEvents ??= new Map();
     let event = this.actionEvents.get(name);
     if (event) return event;
     if (!(name in this.framework.env.spec.actions)) {
