@@ -173,6 +173,34 @@ describe("exec", () => {
   });
 });
 
+describe("databags of a removed relation", () => {
+  it("are gone once the relation is removed; the same owners' bags in other relations stay", () => {
+    const sim = new Simulation({ seed: 3 });
+    sim.deploy("p", Plain, { meta: provMeta });
+    sim.deploy("r", Plain, { meta: reqMeta });
+    sim.deploy("s", Plain, { meta: reqMeta });
+    const gone = sim.integrate("p:db", "r:db");
+    const kept = sim.integrate("p:db", "s:db");
+    sim.settle();
+    sim.exec("p/0", (c) => {
+      for (const rel of c.model.relations("db")) {
+        rel.data.get(c.unit).set("k", `unit ${rel.id}`);
+        rel.data.get(c.app).set("k", `app ${rel.id}`);
+      }
+    });
+    sim.settle();
+    expect(sim.bag(gone, "p/0")).toEqual({ k: `unit ${gone}` });
+    sim.removeRelation(gone);
+    sim.settle();
+    expect(sim.model.relations.get(gone)?.life).toBe("removed");
+    expect(sim.bag(gone, "p/0")).toEqual({});
+    expect(sim.bag(gone, "p")).toEqual({});
+    expect(sim.bag(kept, "p/0")).toEqual({ k: `unit ${kept}` });
+    expect(sim.bag(kept, "p")).toEqual({ k: `app ${kept}` });
+    expectInvariants(sim);
+  });
+});
+
 describe("actions", () => {
   const actions = {
     "get-info": {
