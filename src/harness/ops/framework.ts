@@ -140,8 +140,12 @@ class EventPathEntry {
 }
 const eventPaths = new Map<string, Map<string, EventPathEntry>>();
 
-function eventPathEntry(emitterPath: string, kind: string): EventPathEntry {
-  const kinds = innerMap(eventPaths, emitterPath);
+/** The entry of `kind` among an emitter's entries (`kinds`, that emitter's map in `eventPaths`). */
+function eventPathEntry(
+  kinds: Map<string, EventPathEntry>,
+  emitterPath: string,
+  kind: string,
+): EventPathEntry {
   let entry = kinds.get(kind);
   if (!entry) {
     entry = new EventPathEntry(joinPath(emitterPath, kind));
@@ -165,7 +169,7 @@ export class BoundEvent<E extends EventBase, A extends unknown[]> {
     readonly kind: string,
     readonly eventType: EventType<E, A>,
   ) {
-    this.entry = eventPathEntry(emitter.handle.path, kind);
+    this.entry = eventPathEntry(emitter.pathEntries(), emitter.handle.path, kind);
     this.path = this.entry.path;
   }
 
@@ -184,9 +188,17 @@ export class BoundEvent<E extends EventBase, A extends unknown[]> {
 export class ObjectEvents {
   readonly framework: Framework;
   readonly handle: Handle;
+  /** This emitter's map in the shared event-path table, looked up once per emitter. */
+  private kinds: Map<string, EventPathEntry> | undefined;
   constructor(parent: FrameworkObject) {
     this.framework = parent.framework;
     this.handle = new Handle(parent.handle, "on", null);
+  }
+
+  /** @internal The framework's records of this emitter's event paths, by kind. */
+  pathEntries(): Map<string, EventPathEntry> {
+    this.kinds ??= innerMap(eventPaths, this.handle.path);
+    return this.kinds;
   }
 
   /** Declares an event source; `kind` is its snake_case ops name. */
