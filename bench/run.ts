@@ -7,6 +7,9 @@
  * (1000 units / 10 units) >= 0.5; peak memory at 1000 units < 300 MB; fuzz_cases_per_s >= 500.
  * The `*_harness_only_*` figures repeat figures 1 and 2 with charms that observe nothing (same
  * metadata, same hooks), to show the harness's own share of the cost; they have no target.
+ * `machine_ref_kops_per_s` runs a fixed workload that uses no charmsim code (map look-ups,
+ * string building, sorting, JSON): it tells how fast this machine is, so that figures taken on
+ * different machines can be compared (divide each by its machine's reference). No target.
  */
 import "reflect-metadata";
 import { execFileSync } from "node:child_process";
@@ -247,8 +250,40 @@ if (process.argv.includes("--peak-memory-child")) {
   process.exit(0);
 }
 
+/**
+ * The machine reference: one op builds 200 keyed strings, looks each up in a map, sorts them and
+ * round-trips a small object through JSON. Nothing of charmsim runs, so a change to the project
+ * never moves this figure; only the machine (and Node version) does.
+ */
+function machineReference(): Figure {
+  const keys = Array.from({ length: 200 }, (_, i) => `unit-${(i * 7919) % 1000}/${i}`);
+  const table = new Map(keys.map((k, i) => [k, i]));
+  let sink = 0;
+  const op = () => {
+    const built: string[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const k = `unit-${(i * 7919) % 1000}/${i}`;
+      sink += table.get(k) ?? 0;
+      built.push(k);
+    }
+    built.sort();
+    sink += (JSON.parse(JSON.stringify({ first: built[0], n: built.length })) as { n: number }).n;
+  };
+  const n = 2_000;
+  const ms = timeRounds(
+    () => {
+      for (let i = 0; i < n; i++) op();
+    },
+    9,
+    5,
+  );
+  if (sink === 0) throw new Error("the reference workload did nothing");
+  return { name: "machine_ref_kops_per_s", value: round(n / ms, 1), unit: "kops/s" };
+}
+
 /** Each figure runs in a fresh process so that one figure's JIT state cannot skew another's. */
 const figureFns: Record<string, () => Figure[]> = {
+  machine: () => [machineReference()],
   context: () => [contextRunFigure()],
   "context-harness": () => [
     { name: "context_run_harness_only_us", value: round(contextRun(HarnessOnly), 2), unit: "us" },
