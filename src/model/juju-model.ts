@@ -1,4 +1,5 @@
 import type { Hook } from "./hooks.js";
+import { innerMap } from "./inner-map.js";
 import type { JsonObject } from "./json.js";
 import {
   type CharmSpec,
@@ -459,11 +460,7 @@ export class JujuModel {
     writer: string,
   ): { before: Databag; version: number } {
     const rel = this.relation(relationId);
-    let relationBags = this.bags.get(relationId);
-    if (!relationBags) {
-      relationBags = new Map();
-      this.bags.set(relationId, relationBags);
-    }
+    const relationBags = innerMap(this.bags, relationId);
     const prev = relationBags.get(owner);
     const before = prev?.data ?? EMPTY;
     const version = (prev?.version ?? 0) + 1;

@@ -1,3 +1,4 @@
+import { innerMap } from "../../model/inner-map.js";
 import { copyJson, type JsonObject } from "../../model/json.js";
 import type {
   DeferredRecord,
@@ -20,16 +21,6 @@ const internedPaths = new Map<string, Map<string, string>>();
 /** Keyed paths by parent, kind and key (kept apart, so no lookup key is built). */
 const internedKeyedPaths = new Map<string, Map<string, Map<string, string>>>();
 const INTERNED_PER_PARENT = 4096;
-
-/** The map under `key` in `outer`, created on first use (the interning tables are two-level). */
-function innerMap<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
-  let inner = outer.get(key);
-  if (!inner) {
-    inner = new Map();
-    outer.set(key, inner);
-  }
-  return inner;
-}
 
 /** `parent/child` (or `child` at the root), interned. */
 export function joinPath(parent: string, child: string): string {
@@ -140,22 +131,6 @@ class EventPathEntry {
 }
 const eventPaths = new Map<string, Map<string, EventPathEntry>>();
 
-/** The entry of `kind` among an emitter's entries (`kinds`, that emitter's map in `eventPaths`). */
-function eventPathEntry(
-  kinds: Map<string, EventPathEntry>,
-  emitterPath: string,
-  kind: string,
-): EventPathEntry {
-  let entry = kinds.get(kind);
-  if (!entry) {
-    entry = new EventPathEntry(joinPath(emitterPath, kind));
-    // Beyond the bound, entries are not kept: such sources are checked by a local scan.
-    if (kinds.size < INTERNED_PER_PARENT) kinds.set(kind, entry);
-    else entry.lastClaim = -1;
-  }
-  return entry;
-}
-
 /** An event source bound to its emitter (Python ops: `BoundEvent`). */
 export class BoundEvent<E extends EventBase, A extends unknown[]> {
   /** `Emitter/on/kind`, the prefix of every emitted event's handle path. */
@@ -169,7 +144,7 @@ export class BoundEvent<E extends EventBase, A extends unknown[]> {
     readonly kind: string,
     readonly eventType: EventType<E, A>,
   ) {
-    this.entry = eventPathEntry(emitter.pathEntries(), emitter.handle.path, kind);
+    this.entry = emitter.pathEntry(kind);
     this.path = this.entry.path;
   }
 
@@ -195,10 +170,17 @@ export class ObjectEvents {
     this.handle = new Handle(parent.handle, "on", null);
   }
 
-  /** @internal The framework's records of this emitter's event paths, by kind. */
-  pathEntries(): Map<string, EventPathEntry> {
+  /** @internal The framework's record of this emitter's event path of `kind`. */
+  pathEntry(kind: string): EventPathEntry {
     this.kinds ??= innerMap(eventPaths, this.handle.path);
-    return this.kinds;
+    let entry = this.kinds.get(kind);
+    if (!entry) {
+      entry = new EventPathEntry(joinPath(this.handle.path, kind));
+      // Beyond the bound, entries are not kept: such sources are checked by a local scan.
+      if (this.kinds.size < INTERNED_PER_PARENT) this.kinds.set(kind, entry);
+      else entry.lastClaim = -1;
+    }
+    return entry;
   }
 
   /** Declares an event source; `kind` is its snake_case ops name. */
