@@ -15,7 +15,7 @@ describe("Juju ordering", () => {
       const violations = checkInvariants(run.sim.trace);
       expect(violations, formatViolations(violations)).toEqual([]);
       expect(run.steps.filter((s) => s.op.op === "settle" && s.status === "failed")).toEqual([]);
-      expect(run.sim.model.pendingUnits()).toEqual([]);
+      expect(run.sim.pendingUnits()).toEqual([]);
     },
   );
 

@@ -212,6 +212,8 @@ function formatRecord(r: TraceRecord): string {
       return `${r.seq} ${r.unit} exec${r.ok ? "" : ` FAILED: ${r.error}`}`;
     case "resolve":
       return `${r.seq} ${r.unit} resolved${r.retry ? " (retry)" : ""}`;
+    case "deliver":
+      return `${r.seq}   ${r.unit} sees ${r.watcher}${r.rel !== undefined ? ` r${r.rel}` : ""}${r.events !== undefined ? ` (${r.events})` : ""}`;
   }
 }
 

@@ -22,14 +22,14 @@ export interface Violation {
 }
 
 export const invariantDescriptions: Readonly<Record<InvariantId, string>> = {
-  I1: "install is each unit's first hook; remove, if present, its last; start follows install",
-  I2: "relation-created(r) is the first hook of r on each unit, exactly once",
+  I1: "install is each unit's first hook; remove, if present, its last; start follows install; stop only after start; remove with no stop only if never started; the first config-changed before start is followed by start",
+  I2: "relation-created(r) at most once per unit, before any joined, changed or departed of r (relation-broken may come without it)",
   I3: "relation-joined(r,R) at most once per (unit, r, R); the next hook of r on that unit is relation-changed(r,R)",
   I4: "relation-changed(r,R) only between relation-joined(r,R) and relation-departed(r,R)",
   I5: "relation-departed(r,R) at most once, only after relation-joined(r,R)",
   I6: "relation-broken(r) at most once, after departed for every joined R; nothing of r after it",
   I7: "app-level relation-changed(r) only between relation-created(r) and relation-broken(r)",
-  I8: "at most one leader per application at every record; leader-elected only on the leader",
+  I8: "at most one leader per application at every record; leader-elected only on the leader; leader-settings-changed at most once per unit (its version moves only on leader-set)",
   I9: "no hook on a unit after its remove; no relation hook for a relation the unit never had",
   I10: "in a hook, the readable remote unit bags are exactly those of units seen joined and not yet departed",
   I11: "a hook that threw changed no databag",
@@ -72,6 +72,11 @@ export function checkInvariants(trace: Trace | readonly TraceRecord[]): Violatio
 
   const firstHook = new Map<string, HookRecord>();
   const installed = new Set<string>();
+  const started = new Set<string>();
+  const stopped = new Set<string>();
+  /** An effective config-changed before start: the unit's next hook must be start. */
+  const expectStart = new Map<string, HookRecord>();
+  const leaderSettings = new Map<string, HookRecord>();
   const removed = new Map<string, HookRecord>();
   const rels = new Map<string, RelState>();
   const leaders = new Map<string, string | null>();
@@ -125,8 +130,28 @@ export function checkInvariants(trace: Trace | readonly TraceRecord[]): Violatio
     }
     if (h.kind === "start" && !installed.has(h.unit))
       add("I1", `${h.unit} ran start before install completed`, h);
-    if (h.kind === "install" && done) installed.add(h.unit);
-    if (h.kind === "remove" && done) removed.set(h.unit, h);
+    const queued = expectStart.get(h.unit);
+    if (queued && h.kind !== "start")
+      add(
+        "I1",
+        `${h.unit}: config-changed before start was followed by ${h.kind}, not start`,
+        queued,
+        h,
+      );
+    if (h.kind === "stop" && !started.has(h.unit))
+      add("I1", `${h.unit} ran stop but never started`, h);
+    if (h.kind === "remove" && started.has(h.unit) && !stopped.has(h.unit))
+      add("I1", `${h.unit} ran remove after start with no stop`, h);
+    if (done) {
+      if (h.kind === "install") installed.add(h.unit);
+      if (h.kind === "start") {
+        started.add(h.unit);
+        expectStart.delete(h.unit);
+      }
+      if (h.kind === "stop") stopped.add(h.unit);
+      if (h.kind === "remove") removed.set(h.unit, h);
+      if (h.kind === "config-changed" && !started.has(h.unit)) expectStart.set(h.unit, h);
+    }
 
     // I8: leadership.
     const leader = leaders.get(app) ?? null;
@@ -139,6 +164,17 @@ export function checkInvariants(trace: Trace | readonly TraceRecord[]): Violatio
     }
     if (h.kind === "leader-elected" && !h.leader)
       add("I8", `leader-elected ran on ${h.unit}, which is not the leader`, h);
+    if (h.kind === "leader-settings-changed") {
+      const first = leaderSettings.get(h.unit);
+      if (first)
+        add(
+          "I8",
+          `${h.unit} ran leader-settings-changed again with no leader-set in between`,
+          first,
+          h,
+        );
+      else if (done) leaderSettings.set(h.unit, h);
+    }
 
     if (h.rel === undefined) continue;
     const s = relState(h.unit, h.rel);
@@ -148,7 +184,9 @@ export function checkInvariants(trace: Trace | readonly TraceRecord[]): Violatio
     if (h.kind === "relation-created") {
       if (s.created) add("I2", `${label}: relation-created ran twice`, h);
       if (done) s.created = true;
-    } else if (!s.created) {
+    } else if (!s.created && h.kind !== "relation-broken") {
+      // A unit joins a relation's scope before its relation-created runs, so a relation that
+      // dies first is broken on a unit that never created it.
       add("I2", `${label}: ${h.kind} before relation-created`, h);
       add("I9", `${label}: ${h.kind} for a relation the unit never had`, h);
     }

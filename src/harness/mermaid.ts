@@ -25,7 +25,9 @@ export function traceToMermaid(
 ): string {
   const all = Array.isArray(trace) ? (trace as readonly TraceRecord[]) : (trace as Trace).records;
   const max = options.maxRecords ?? 500;
-  const records = all.filter((r) => options.logs || r.t !== "log").slice(0, max);
+  // Watcher deliveries are not drawn: the hooks they lead to are.
+  const drawable = all.filter((r) => (options.logs || r.t !== "log") && r.t !== "deliver");
+  const records = drawable.slice(0, max);
   const ids = new Map<string, string>();
   const id = (unit: string) => {
     let v = ids.get(unit);
@@ -107,8 +109,8 @@ export function traceToMermaid(
         break;
     }
   }
-  if (all.length > records.length && span) {
-    lines.push(`  Note over ${span}: ${all.length - records.length} more records not drawn`);
+  if (drawable.length > records.length && span) {
+    lines.push(`  Note over ${span}: ${drawable.length - records.length} more records not drawn`);
   }
   return `${lines.join("\n")}\n`;
 }

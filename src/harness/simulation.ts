@@ -1,3 +1,6 @@
+import type { Captured } from "../agent/agent.js";
+import { type UnitAgent, UnitAgents } from "../agent/agent.js";
+import type { HookOp } from "../agent/local-state.js";
 import type { Hook } from "../model/hooks.js";
 import type { JsonObject } from "../model/json.js";
 import {
@@ -16,6 +19,7 @@ import {
   charmSpec,
   configWithDefaults,
 } from "../model/metadata.js";
+import { unitDigest } from "../model/sorted-set.js";
 import type { CloudCredential, Databag } from "../model/state.js";
 import type { Status } from "../model/status.js";
 import { UncaughtCharmError } from "./context.js";
@@ -31,7 +35,7 @@ import type { CharmBase, CharmClass } from "./ops/charm.js";
 import { PermissionDeniedError } from "./ops/errors.js";
 import { type DeferredRelationGonePolicy, Framework } from "./ops/framework.js";
 import { type Scheduler, SeededScheduler } from "./scheduler.js";
-import { type HookRecord, Trace } from "./trace.js";
+import { type HookRecord, Trace, type TraceRecord } from "./trace.js";
 
 /** A relation as one unit sees it during one hook of the simulation; unit lists are built on first use. */
 class SimRelationView implements EnvRelation {
@@ -39,7 +43,7 @@ class SimRelationView implements EnvRelation {
   private units: readonly string[] | undefined;
   constructor(
     private readonly model: JujuModelType,
-    private readonly unitName: string,
+    private readonly agent: UnitAgent,
     readonly id: number,
     readonly endpoint: string,
     readonly interfaceName: string,
@@ -49,10 +53,16 @@ class SimRelationView implements EnvRelation {
   ) {
     this.kind = peer ? "peer" : "regular";
   }
+  /** The relation's members as the agent's local state has them (Juju's hook context). */
   get remoteUnits(): readonly string[] {
-    this.units ??= this.model.visibleRemoteUnits(this.unitName, this.id, this.hook);
+    this.units ??= this.agent.members(this.id, this.hook);
     return this.units;
   }
+  /**
+   * Settings are read from the controller when first read in the hook and kept for the hook
+   * (Juju's RelationCache); the model does not change while one hook runs, so a read of the
+   * model's committed bag is that value.
+   */
   readBag(owner: string): Databag {
     return this.model.readBag(this.id, owner);
   }
@@ -82,7 +92,8 @@ class SimHookEnvironment implements HookEnvironment {
 
   constructor(
     private readonly model: JujuModelType,
-    private readonly unit: UnitRecord,
+    private readonly agent: UnitAgent,
+    unit: UnitRecord,
     private readonly hook: Hook,
     readonly config: Readonly<Record<string, ConfigValue>>,
     readonly hookSeed: number,
@@ -105,28 +116,25 @@ class SimHookEnvironment implements HookEnvironment {
   }
 
   relationIds(endpoint: string): readonly number[] {
-    return this.model.listedRelationIds(this.unitName, endpoint, this.hook);
+    return this.agent.relationIds(endpoint, this.hook);
   }
 
   relation(id: number): EnvRelation | undefined {
     this.views ??= new Map();
     if (this.views.has(id)) return this.views.get(id);
-    const unit = this.unit;
-    const hook = this.hook;
-    const view = unit.views.get(id);
+    const known = this.agent.local.known.get(id);
     const rel = this.model.relations.get(id);
-    const creating = hook.kind === "relation-created" && hook.relationId === id;
     let out: EnvRelation | undefined;
-    if (view && rel && (view.created || creating) && !view.done) {
+    if (known && rel) {
       out = new SimRelationView(
         this.model,
-        unit.name,
+        this.agent,
         id,
-        view.endpoint,
+        known.endpoint,
         rel.interfaceName,
         rel.peer,
-        this.model.remoteAppOf(rel, unit.app),
-        hook,
+        known.remoteApp,
+        this.hook,
       );
     }
     this.views.set(id, out);
@@ -174,6 +182,12 @@ export interface SimulationOptions {
   readonly external?: Readonly<Record<string, unknown>>;
   /** Record juju-log lines in the trace (default true). */
   readonly recordLogs?: boolean;
+  /**
+   * "lagging" (default): each unit agent's watchers deliver model changes when the seed says, so
+   * a unit may run hooks with a view that lags the model, as Juju's agents do. "prompt": every
+   * change reaches every agent before any unit runs its next hook (the same resolver, no lag).
+   */
+  readonly watchers?: "lagging" | "prompt";
 }
 
 export interface DeployOptions {
@@ -208,6 +222,8 @@ function diff(before: Databag, after: Databag): { set: Record<string, string>; d
 export class Simulation {
   readonly trace: Trace;
   readonly model: JujuModelType;
+  /** The unit agents: each one's remote state, local state and resolver. */
+  readonly agents: UnitAgents;
   private readonly scheduler: Scheduler;
   private readonly charms = new Map<string, CharmClass>();
   private readonly leaders = new Map<string, string | null>();
@@ -221,6 +237,8 @@ export class Simulation {
     this.scheduler = options.scheduler ?? new SeededScheduler(options.seed ?? 0);
     this.trace = new Trace(options.seed ?? null);
     this.model = new JujuModel((n, what) => this.scheduler.choose(n, what));
+    this.agents = new UnitAgents(this.model);
+    this.model.hub = this.agents;
   }
 
   // ---- model operations -------------------------------------------------------------------
@@ -279,7 +297,13 @@ export class Simulation {
   }
 
   removeUnit(unit: string): void {
-    this.operate("remove-unit", { unit }, () => this.model.removeUnit(unit));
+    this.operate("remove-unit", { unit }, () =>
+      this.model.removeUnit(unit, this.agentStarted(unit)),
+    );
+  }
+
+  private agentStarted(unit: string): boolean {
+    return this.agents.has(unit) && this.agents.get(unit).started;
   }
 
   /** Relates two endpoints ("app:endpoint"); returns the relation id. */
@@ -317,7 +341,9 @@ export class Simulation {
   }
 
   removeApplication(app: string): void {
-    this.operate("remove-application", { app }, () => this.model.removeApplication(app));
+    this.operate("remove-application", { app }, () =>
+      this.model.removeApplication(app, (u) => this.agentStarted(u)),
+    );
   }
 
   /** Queues update-status on a unit, or on every unit. */
@@ -334,24 +360,97 @@ export class Simulation {
   resolve(unit: string, options: { retry?: boolean } = {}): void {
     const retry = options.retry ?? true;
     const hookSeq = this.lastFailedHookSeq(unit);
-    this.model.resolve(unit, retry);
+    this.model.unit(unit);
+    const agent = this.agents.get(unit);
+    if (!agent.errorHook) throw new ModelOperationError(`unit ${unit} is not in error`);
+    agent.resolved(retry);
     this.trace.push({ t: "resolve", seq: this.trace.nextSeq(), unit, hook: hookSeq, retry });
     this.recordLeaders();
   }
 
   // ---- running hooks ----------------------------------------------------------------------
 
-  /** Runs one hook on one unit chosen by the scheduler; returns its record, or null when idle. */
+  /**
+   * Runs one hook on one unit; returns its record, or null when the model is settled (every
+   * agent caught up with the model and none with a hook to run). Before the hook, the scheduler
+   * may deliver any number of watcher events: at each turn it picks a unit with something to do,
+   * then (when the unit could do either) whether its agent takes a watcher event or runs its
+   * resolver. Choice 0 always delivers first, so shrunk choice lists give the least lag.
+   */
   step(): HookRecord | null {
-    const pending = this.model.pendingUnits();
-    if (pending.length === 0) return null;
-    const unitName = pending[this.scheduler.choose(pending.length, "unit to run")] as string;
-    const hook = this.model.nextHook(unitName);
-    if (!hook) {
-      this.model.refresh(unitName);
-      return this.step();
+    const prompt = this.options.watchers === "prompt";
+    for (;;) {
+      const active = this.agents.active();
+      if (active.length === 0) return null;
+      if (prompt) this.deliverEverything();
+      const units = this.agents.active();
+      if (units.length === 0) return null;
+      const unitName = units[
+        units.length === 1 ? 0 : this.scheduler.choose(units.length, "unit to act")
+      ] as string;
+      const agent = this.agents.get(unitName);
+      if (!agent.started) {
+        this.recordDelivery(unitName, agent.start());
+        continue;
+      }
+      const canDeliver = agent.pendingCount > 0;
+      const canRun = !agent.quiet;
+      if (
+        canDeliver &&
+        (!canRun || this.scheduler.choose(2, `${unitName}: deliver or run`) === 0)
+      ) {
+        const delivery = agent.deliver((n, what) => this.scheduler.choose(n, what));
+        if (delivery) this.recordDelivery(unitName, delivery);
+        continue;
+      }
+      const op = agent.nextHook((n, what) => this.scheduler.choose(n, what));
+      this.recordLeaders();
+      if (op) return this.runHook(agent, op);
     }
-    return this.runHook(unitName, hook);
+  }
+
+  /** Every agent takes every pending watcher event now (prompt watchers; also `catchUp`). */
+  private deliverEverything(): void {
+    for (;;) {
+      const waiting = this.agents
+        .active()
+        .map((u) => this.agents.get(u))
+        .filter((a) => !a.started || a.pendingCount > 0);
+      if (waiting.length === 0) return;
+      for (const agent of waiting) {
+        if (!agent.started) this.recordDelivery(agent.unit, agent.start());
+        while (agent.pendingCount > 0) {
+          const d = agent.deliver(() => 0);
+          if (d) this.recordDelivery(agent.unit, d);
+        }
+      }
+    }
+  }
+
+  /** Units whose agent has something left to do: watcher events to take, or hooks to run. */
+  pendingUnits(): readonly string[] {
+    return this.agents.active();
+  }
+
+  /** Delivers every pending watcher event to every unit agent, running no hook. */
+  catchUp(): void {
+    this.deliverEverything();
+  }
+
+  private recordDelivery(
+    unit: string,
+    d: { watcher: string; rel?: number; events?: number },
+  ): void {
+    const watcher = d.watcher.startsWith("relation-units:") ? "relation-units" : d.watcher;
+    const record: Record<string, unknown> = {
+      t: "deliver",
+      seq: this.trace.nextSeq(),
+      unit,
+      watcher,
+    };
+    if (d.rel !== undefined) record.rel = d.rel;
+    if (d.events !== undefined) record.events = d.events;
+    this.trace.push(record as TraceRecord);
   }
 
   /** Runs hooks until no unit has pending work; returns how many ran. */
@@ -369,7 +468,7 @@ export class Simulation {
         window.set(key, (window.get(key) ?? 0) + 1);
       }
     }
-    if (this.model.pendingUnits().length === 0) return ran;
+    if (this.agents.active().length === 0) return ran;
     const looping = [...window.entries()]
       .map(([k, count]) => {
         const [unit, hook] = k.split("\u0000") as [string, string];
@@ -380,10 +479,13 @@ export class Simulation {
     throw new SettleLimitError(maxHooks, looping);
   }
 
-  private runHook(unitName: string, hook: Hook): HookRecord {
+  private runHook(agent: UnitAgent, op: HookOp): HookRecord {
+    const unitName = agent.unit;
+    const hook = op.hook;
     const unit = this.model.unit(unitName);
     const charm = this.charmOf(unit);
-    const env = this.environment(unit, hook);
+    const captured: Captured = agent.capture();
+    const env = this.environment(agent, unit, hook);
     const outcome = dispatch(charm, env, hook, {
       deferredRelationGone: this.options.deferredRelationGone ?? "drop",
     });
@@ -394,24 +496,23 @@ export class Simulation {
     if ("remoteUnit" in hook && hook.remoteUnit !== null) fields.remote = hook.remoteUnit;
     if (hook.kind === "relation-departed") fields.departing = hook.departingUnit;
     if (hook.kind === "relation-changed" && hook.remoteUnit === null)
-      fields.app = this.remoteAppName(unit, hook.relationId);
+      fields.app = agent.local.known.get(hook.relationId)?.remoteApp ?? "";
     if (hook.kind === "action") fields.action = hook.name;
     fields.leader = env.isLeader;
     fields.ok = outcome.ok;
     if (!outcome.ok) fields.error = errorText(outcome.error);
-    if ("relationId" in hook)
-      fields.seen = this.model.visibleDigest(unitName, hook.relationId, hook);
+    if ("relationId" in hook) fields.seen = visibleDigest(agent.members(hook.relationId, hook));
     const record = fields as HookRecord;
     this.trace.push(record);
     if (outcome.ok) {
-      this.commit(unit, seq, outcome.result, hook);
-      this.model.completeHook(unitName, hook);
+      this.commit(agent, unit, seq, outcome.result, hook);
+      agent.commitHook(op, captured);
     } else {
       this.recordLogs(unitName, outcome.logs);
-      this.model.markError(unitName, hook);
+      agent.failHook(op);
       const policy = this.options.onHookError ?? "error";
       if (policy !== "error") {
-        this.model.resolve(unitName, policy === "retry");
+        agent.resolved(policy === "retry");
         this.trace.push({
           t: "resolve",
           seq: this.trace.nextSeq(),
@@ -425,9 +526,24 @@ export class Simulation {
     return record;
   }
 
-  private commit(unit: UnitRecord, hookSeq: number, result: HookResult, hook: Hook | null): void {
+  private commit(
+    agent: UnitAgent,
+    unit: UnitRecord,
+    hookSeq: number,
+    result: HookResult,
+    hook: Hook | null,
+  ): void {
     for (const w of result.bagWrites) {
-      const { before } = this.model.commitBag(w.relationId, w.owner, w.data, unit.name);
+      const { before, previous, version } = this.model.commitBag(
+        w.relationId,
+        w.owner,
+        w.data,
+        unit.name,
+      );
+      if (w.owner === unit.app && this.model.relations.get(w.relationId)?.peer) {
+        const delivery = agent.ownAppWrite(w.relationId, w.owner, previous, version);
+        if (delivery) this.recordDelivery(unit.name, delivery);
+      }
       const d = diff(before, w.data);
       this.trace.push({
         t: "commit",
@@ -445,7 +561,7 @@ export class Simulation {
         ? null
         : hookEventKind(
             hook,
-            "relationId" in hook ? unit.views.get(hook.relationId)?.endpoint : undefined,
+            "relationId" in hook ? agent.local.known.get(hook.relationId)?.endpoint : undefined,
           );
     for (const e of result.emitted) {
       if (!e.reemitted && e.kind === hookKind) {
@@ -514,11 +630,6 @@ export class Simulation {
     return charm;
   }
 
-  private remoteAppName(unit: UnitRecord, relationId: number): string {
-    const rel = this.model.relations.get(relationId);
-    return rel ? this.model.remoteAppOf(rel, unit.app) : "";
-  }
-
   private configOf(appName: string): Readonly<Record<string, ConfigValue>> {
     const app = this.model.app(appName);
     const cached = this.configCache.get(appName);
@@ -529,9 +640,10 @@ export class Simulation {
   }
 
   /** The hook environment of one unit: what its agent would expose to charm code right now. */
-  private environment(unit: UnitRecord, hook: Hook): HookEnvironment {
+  private environment(agent: UnitAgent, unit: UnitRecord, hook: Hook): HookEnvironment {
     return new SimHookEnvironment(
       this.model,
+      agent,
       unit,
       hook,
       this.configOf(unit.app),
@@ -549,13 +661,14 @@ export class Simulation {
    */
   exec<C extends CharmBase, T>(unitName: string, fn: (charm: C) => T): T {
     const unit = this.model.unit(unitName);
-    if (!unit.installed) {
+    const agent = this.agents.get(unitName);
+    if (!agent.local.installed) {
       throw new ModelOperationError(
         `unit ${unitName} has not run install yet; its charm cannot be called`,
       );
     }
     const hook: Hook = { kind: "update-status" };
-    const env = this.environment(unit, hook);
+    const env = this.environment(agent, unit, hook);
     const fw = new Framework(env, hook);
     const seq = this.trace.nextSeq();
     let value: T;
@@ -570,6 +683,7 @@ export class Simulation {
     this.trace.push({ t: "exec", seq, unit: unitName, ok: true });
     const m = fw.model;
     this.commit(
+      agent,
       unit,
       seq,
       {
@@ -605,16 +719,25 @@ export class Simulation {
     for (const req of spec.required) {
       if (!(req in full)) throw new ModelOperationError(`action ${name} needs param "${req}"`);
     }
-    if (unit.error) throw new ModelOperationError(`unit ${unitName} is in error; resolve it first`);
-    if (!unit.installed) throw new ModelOperationError(`unit ${unitName} has not run install yet`);
+    const agent = this.agents.get(unitName);
+    if (!agent.local.installed)
+      throw new ModelOperationError(`unit ${unitName} has not run install yet`);
+    // Actions wait behind a queued hook (actionsResolver runs them only when the agent is idle
+    // or in a hook error), so that hook runs first.
+    const queued = agent.local.op;
+    if (queued.kind === "queued" || queued.kind === "retry") this.runHook(agent, queued.op);
     this.actionCounter += 1;
     const hook: Hook = { kind: "action", name, params, id: String(this.actionCounter) };
-    const record = this.runActionHook(unit, hook);
+    const record = this.runActionHook(agent, unit, hook);
     return record;
   }
 
-  private runActionHook(unit: UnitRecord, hook: Extract<Hook, { kind: "action" }>): ActionRun {
-    const env = this.environment(unit, hook);
+  private runActionHook(
+    agent: UnitAgent,
+    unit: UnitRecord,
+    hook: Extract<Hook, { kind: "action" }>,
+  ): ActionRun {
+    const env = this.environment(agent, unit, hook);
     const outcome = dispatch(this.charmOf(unit), env, hook, {
       deferredRelationGone: this.options.deferredRelationGone ?? "drop",
     });
@@ -633,7 +756,7 @@ export class Simulation {
       this.recordLogs(unit.name, outcome.logs);
       return { results: {}, logs: [], failure: errorText(outcome.error), error: outcome.error };
     }
-    this.commit(unit, seq, outcome.result, hook);
+    this.commit(agent, unit, seq, outcome.result, hook);
     const action = outcome.result.action ?? { results: {}, logs: [], failure: null };
     return { ...action, error: null };
   }
@@ -665,8 +788,11 @@ export class Simulation {
   /** Units whose last hook failed and that wait for `resolve()`. */
   unitsInError(): { unit: string; hook: Hook }[] {
     const out: { unit: string; hook: Hook }[] = [];
-    for (const u of this.model.units.values())
-      if (u.error) out.push({ unit: u.name, hook: u.error });
+    for (const u of this.model.units.values()) {
+      if (u.life === "removed" || !this.agents.has(u.name)) continue;
+      const hook = this.agents.get(u.name).errorHook;
+      if (hook) out.push({ unit: u.name, hook });
+    }
     return out;
   }
 
@@ -682,6 +808,13 @@ export class Simulation {
       new Error(rec && rec.t === "hook" ? (rec.error ?? "") : "hook failed"),
     );
   }
+}
+
+/** Count and digest of the remote units a hook could read: the data-visibility record. */
+function visibleDigest(units: readonly string[]): { n: number; h: number } {
+  let h = 0;
+  for (const u of units) h ^= unitDigest(u);
+  return { n: units.length, h: h >>> 0 };
 }
 
 function errorText(error: unknown): string {

@@ -87,6 +87,27 @@ const resolveRecord = z.strictObject({
   retry: z.boolean(),
 });
 
+/**
+ * A unit agent's watcher delivered model changes to its remote state (`start`: the agent
+ * started, every watcher's initial event in). `events` counts relation-units changes delivered.
+ */
+const deliverRecord = z.strictObject({
+  t: z.literal("deliver"),
+  seq: z.number().int(),
+  unit: z.string(),
+  watcher: z.enum([
+    "start",
+    "unit",
+    "config",
+    "leadership",
+    "update-status",
+    "relations",
+    "relation-units",
+  ]),
+  rel: z.number().int().optional(),
+  events: z.number().int().optional(),
+});
+
 export const traceRecordSchema = z.discriminatedUnion("t", [
   opRecord,
   leaderRecord,
@@ -97,12 +118,14 @@ export const traceRecordSchema = z.discriminatedUnion("t", [
   statusRecord,
   execRecord,
   resolveRecord,
+  deliverRecord,
 ]);
 export type TraceRecord = z.output<typeof traceRecordSchema>;
 export type HookRecord = z.output<typeof hookRecord>;
 export type CommitRecord = z.output<typeof commitRecord>;
 export type OpRecord = z.output<typeof opRecord>;
 export type LeaderRecord = z.output<typeof leaderRecord>;
+export type DeliverRecord = z.output<typeof deliverRecord>;
 
 export const traceSchema = z.strictObject({
   format: z.literal("charmsim-trace"),

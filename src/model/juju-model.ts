@@ -1,4 +1,3 @@
-import type { Hook } from "./hooks.js";
 import { innerMap } from "./inner-map.js";
 import type { JsonObject } from "./json.js";
 import {
@@ -8,7 +7,6 @@ import {
   type EndpointRole,
   findEndpoint,
 } from "./metadata.js";
-import { SortedStringSet, unitDigest } from "./sorted-set.js";
 import type { CloudCredential, Databag } from "./state.js";
 import { type Status, UnknownStatus } from "./status.js";
 
@@ -25,6 +23,7 @@ export interface AppRecord {
   /** Label of the charm code (its class name), for traces. */
   readonly charm: string;
   config: Record<string, ConfigValue>;
+  /** Moves on every config or trust change: what the unit agents' config watcher reports. */
   configVersion: number;
   trusted: boolean;
   /** Units not yet removed, in creation order. */
@@ -33,7 +32,11 @@ export interface AppRecord {
   /** Units not dying or removed (Juju's planned units), kept as units come and go. */
   aliveUnits: number;
   leader: string | null;
-  leaderEpoch: number;
+  /**
+   * The leader-settings version the leader-settings watcher reports. Its initial event sets it;
+   * only `leader-set` would move it again, and the simulation offers no `leader-set`.
+   */
+  leaderSettingsVersion: number;
   life: Life;
   appStatus: Status;
 }
@@ -50,28 +53,13 @@ export interface RelationRecord {
   readonly peer: boolean;
   readonly ends: readonly RelationEnd[];
   life: Life;
-  /** Units that entered the relation's scope (ran relation-created) and have not left. */
+  /**
+   * Units in the relation's scope as the other units' watchers report them: entered, and not
+   * leaving (a destroyed unit is taken out at once, Juju's PrepareLeaveScope).
+   */
   readonly scope: Set<string>;
-}
-
-/** One unit agent's local view of one relation (Juju's uniter relation state). */
-export class RelationView {
-  created = false;
-  /** Teardown finished (after relation-broken) or never started: no more hooks of this relation. */
-  done = false;
-  /** Remote units joined, with the data version last handled. */
-  readonly members = new Map<string, number>();
-  /** XOR of the digests of `members` (see unitDigest), kept for the data-visibility record. */
-  memberDigest = 0;
-  readonly appHandled = new Map<string, number>();
-  changedPending: string | null = null;
-  readonly toJoin = new SortedStringSet();
-  readonly toDepart = new SortedStringSet();
-  readonly dirty = new SortedStringSet();
-  constructor(
-    readonly relationId: number,
-    readonly endpoint: string,
-  ) {}
+  /** Units that entered the scope and have not left it yet (leaving ones included). */
+  readonly entered: Set<string>;
 }
 
 export interface UnitRecord {
@@ -79,18 +67,12 @@ export interface UnitRecord {
   readonly app: string;
   readonly id: number;
   life: Life;
+  /** What the unit's agent reports of its own progress (set when its hooks commit). */
   installed: boolean;
   started: boolean;
   stopped: boolean;
-  configSeen: number;
-  leaderSeen: boolean;
-  leaderSettingsSeen: number;
-  updateStatusQueued: number;
-  /** The hook that failed; the unit runs nothing until it is resolved. */
-  error: Hook | null;
-  /** A failed hook resolved with retry: Juju re-runs exactly this hook before anything else. */
-  retry: Hook | null;
-  readonly views: Map<number, RelationView>;
+  /** update-status timer ticks queued for the unit (the agent's update-status watcher). */
+  updateStatusTicks: number;
   // Charm-side state that persists between hooks.
   unitStatus: Status;
   workloadVersion: string;
@@ -113,10 +95,54 @@ const EMPTY: Databag = Object.freeze({});
 /** Chooses an index in [0, n); the simulation passes its scheduler. */
 export type Chooser = (n: number, what: string) => number;
 
+/** One change a relation-units watcher reports: a unit's settings version, or its departure. */
+export type RelationUnitsEvent =
+  | { readonly unit: string; readonly version: number | null }
+  | { readonly app: string; readonly version: number };
+
 /**
- * The in-memory Juju model: applications, units, relations, databags and leadership, plus each
- * unit agent's local view from which its pending hooks follow (spec/juju-hooks.md). It runs no
- * charm code: the simulation asks it for the next hook, runs the charm, then reports back.
+ * Where the model sends the watcher events of the unit agents (Juju's remote-state watchers).
+ * Each call names the units the change concerns; the receiver queues it for each of their agents.
+ */
+export interface WatcherHub {
+  /** A unit was added: its agent is to start. */
+  unitAdded(unit: string): void;
+  /** The unit's own life changed. */
+  unitChanged(unit: string): void;
+  /** The application's config (or trust) changed. */
+  configChanged(units: readonly string[]): void;
+  /** The leadership of the unit changed (gained or lost). */
+  leadershipChanged(unit: string): void;
+  /** A relation of the unit's application appeared, changed life, or was removed. */
+  relationsChanged(units: readonly string[], relationId: number): void;
+  /** A relation's scope or settings changed, as seen by the units named. */
+  relationUnitsChanged(
+    units: readonly string[],
+    relationId: number,
+    event: RelationUnitsEvent,
+  ): void;
+  /** The update-status timer fired for the unit. */
+  updateStatusTick(unit: string): void;
+  /** The unit was removed (its agent has nothing more to do). */
+  unitRemoved(unit: string): void;
+}
+
+const NO_HUB: WatcherHub = {
+  unitAdded() {},
+  unitChanged() {},
+  configChanged() {},
+  leadershipChanged() {},
+  relationsChanged() {},
+  relationUnitsChanged() {},
+  updateStatusTick() {},
+  unitRemoved() {},
+};
+
+/**
+ * The in-memory Juju model, as the controller holds it: applications, units, relations and their
+ * scopes, databags with versions, leadership and config. It runs no charm code and knows nothing
+ * of what each unit agent has seen: every change is also sent, as a watcher event, to the units
+ * it concerns (see src/agent/, which keeps each agent's lagging view and its resolver).
  */
 export class JujuModel {
   readonly apps = new Map<string, AppRecord>();
@@ -126,9 +152,7 @@ export class JujuModel {
   /** Committed bags by relation id, then owner (unit or application name). */
   private readonly bags = new Map<number, Map<string, Bag>>();
   private nextRelationId = 0;
-  /** Units that may have a hook to run, in a stable order (array + index for O(1) updates). */
-  private readonly candidates: string[] = [];
-  private readonly candidateIndex = new Map<string, number>();
+  hub: WatcherHub = NO_HUB;
 
   constructor(
     private readonly choose: Chooser,
@@ -187,9 +211,26 @@ export class JujuModel {
     return this.bags.get(relationId)?.get(owner)?.version ?? 0;
   }
 
-  /** Units with a hook to run now (not in error), in a stable order. */
-  pendingUnits(): readonly string[] {
-    return this.candidates;
+  /** Relations of an application that are not removed (alive or dying), in id order. */
+  relationsOf(app: string): RelationRecord[] {
+    const out: RelationRecord[] = [];
+    for (const rel of this.relations.values()) {
+      if (rel.life !== "removed" && rel.ends.some((e) => e.app === app)) out.push(rel);
+    }
+    return out;
+  }
+
+  /**
+   * The remote units a unit's relation-units watcher reports for `rel`: the other side's units
+   * in scope (its own application's, itself left out, for a peer relation), with the version of
+   * each one's settings, and the remote application with the version of its settings.
+   */
+  scopeMembers(rel: RelationRecord, unit: string, app: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const m of this.otherSideUnits(rel, app)) {
+      if (m !== unit && rel.scope.has(m)) out.set(m, this.bagVersion(rel.id, m));
+    }
+    return out;
   }
 
   // ---- operations -------------------------------------------------------------------------
@@ -221,7 +262,7 @@ export class JujuModel {
       nextUnitId: 0,
       aliveUnits: 0,
       leader: null,
-      leaderEpoch: 1,
+      leaderSettingsVersion: 1,
       life: "alive",
       appStatus: new UnknownStatus(),
     };
@@ -235,6 +276,7 @@ export class JujuModel {
         ends: [{ app: name, endpoint, role: "peers" }],
         life: "alive",
         scope: new Set(),
+        entered: new Set(),
       });
     }
     for (let i = 0; i < opts.units; i++) this.addUnit(name);
@@ -255,13 +297,7 @@ export class JujuModel {
       installed: false,
       started: false,
       stopped: false,
-      configSeen: 0,
-      leaderSeen: false,
-      leaderSettingsSeen: 0,
-      updateStatusQueued: 0,
-      error: null,
-      retry: null,
-      views: new Map(),
+      updateStatusTicks: 0,
       unitStatus: new UnknownStatus(),
       workloadVersion: "",
       storedStates: [],
@@ -270,30 +306,31 @@ export class JujuModel {
     this.units.set(name, unit);
     app.units.push(name);
     app.aliveUnits += 1;
-    for (const rel of this.relations.values()) {
-      if (rel.life === "alive" && rel.ends.some((e) => e.app === appName)) {
-        unit.views.set(rel.id, new RelationView(rel.id, this.endOf(rel, appName).endpoint));
-      }
-    }
     if (app.leader === null) app.leader = name;
-    this.refresh(name);
+    this.hub.unitAdded(name);
     return name;
   }
 
-  removeUnit(unitName: string): void {
+  /**
+   * `juju remove-unit`: the unit becomes dying and, at once, leaves every relation scope as the
+   * other units see it (Juju's cleanupDyingUnit, PrepareLeaveScope); its agent learns it is dying
+   * through its unit watcher. `agentStarted` false removes a unit whose agent never ran.
+   */
+  removeUnit(unitName: string, agentStarted = true): void {
     const unit = this.unit(unitName);
     if (unit.life !== "alive")
       throw new ModelOperationError(`unit ${unitName} is already being removed`);
     unit.life = "dying";
     const owner = this.apps.get(unit.app);
     if (owner) owner.aliveUnits -= 1;
-    if (!unit.installed) {
+    for (const rel of this.relations.values()) {
+      if (rel.scope.has(unitName)) this.hideFromScope(rel, unit);
+    }
+    if (!agentStarted) {
       this.finishRemoval(unit);
       return;
     }
-    for (const view of unit.views.values()) this.startTeardown(unit, view);
-    this.settleViews(unit);
-    this.refresh(unitName);
+    this.hub.unitChanged(unitName);
   }
 
   integrate(a: string, b: string): number {
@@ -348,16 +385,10 @@ export class JujuModel {
       ],
       life: "alive",
       scope: new Set(),
+      entered: new Set(),
     };
     this.relations.set(id, rel);
-    for (const end of rel.ends) {
-      for (const u of this.app(end.app).units) {
-        const unit = this.unit(u);
-        if (unit.life !== "alive") continue;
-        unit.views.set(id, new RelationView(id, end.endpoint));
-        this.refresh(u);
-      }
-    }
+    this.relationsChanged(rel);
     return id;
   }
 
@@ -380,13 +411,8 @@ export class JujuModel {
     if (app.leader === unitName) return;
     const old = app.leader;
     app.leader = unitName;
-    app.leaderEpoch += 1;
-    unit.leaderSeen = false;
-    if (old) {
-      const o = this.units.get(old);
-      if (o) o.leaderSeen = false;
-    }
-    for (const u of app.units) this.refresh(u);
+    if (old) this.hub.leadershipChanged(old);
+    this.hub.leadershipChanged(unitName);
   }
 
   setConfig(appName: string, values: Readonly<Record<string, ConfigValue>>): boolean {
@@ -396,7 +422,7 @@ export class JujuModel {
     if (changed) {
       app.config = next;
       app.configVersion += 1;
-      for (const u of app.units) this.refresh(u);
+      this.hub.configChanged(app.units);
     }
     return changed;
   }
@@ -406,10 +432,14 @@ export class JujuModel {
     if (app.trusted === trusted) return;
     app.trusted = trusted;
     app.configVersion += 1;
-    for (const u of app.units) this.refresh(u);
+    this.hub.configChanged(app.units);
   }
 
-  removeApplication(appName: string): void {
+  /**
+   * `juju remove-application`: the application and every relation it has become dying, and so
+   * does each of its units. `agentStarted` tells, per unit, whether its agent ever ran.
+   */
+  removeApplication(appName: string, agentStarted: (unit: string) => boolean): void {
     const app = this.app(appName);
     if (app.life !== "alive")
       throw new ModelOperationError(`application ${appName} is already being removed`);
@@ -419,398 +449,108 @@ export class JujuModel {
     }
     for (const u of [...app.units]) {
       const unit = this.units.get(u);
-      if (unit?.life === "alive") this.removeUnit(u);
+      if (unit?.life === "alive") this.removeUnit(u, agentStarted(u));
     }
     this.maybeRemoveApp(app);
   }
 
+  /** The update-status timer fires for one unit. */
   queueUpdateStatus(unitName: string): void {
     const unit = this.unit(unitName);
     if (unit.life !== "alive") return;
-    unit.updateStatusQueued += 1;
-    this.refresh(unitName);
+    unit.updateStatusTicks += 1;
+    this.hub.updateStatusTick(unitName);
   }
 
-  /** Clears a unit's error. With `retry` the failed hook runs again; without, it counts as done. */
-  resolve(unitName: string, retry: boolean): Hook {
-    const unit = this.unit(unitName);
-    const failed = unit.error;
-    if (!failed) throw new ModelOperationError(`unit ${unitName} is not in error`);
-    unit.error = null;
-    if (retry) unit.retry = failed;
-    else this.completeHook(unitName, failed);
-    this.refresh(unitName);
-    return failed;
+  // ---- scopes (called by the unit agents) ---------------------------------------------------
+
+  /**
+   * A unit agent joins a relation (Juju's EnterScope). Refused, as Juju refuses it, when the
+   * unit or the relation is no longer alive; the other units' watchers then report the unit.
+   */
+  enterScope(unitName: string, relationId: number): boolean {
+    const unit = this.units.get(unitName);
+    const rel = this.relations.get(relationId);
+    if (!unit || unit.life !== "alive" || !rel || rel.life !== "alive") return false;
+    if (rel.entered.has(unitName)) return true;
+    rel.entered.add(unitName);
+    rel.scope.add(unitName);
+    this.hub.relationUnitsChanged(this.watchersOf(rel, unit.app, unitName), rel.id, {
+      unit: unitName,
+      version: this.bagVersion(rel.id, unitName),
+    });
+    return true;
   }
 
-  markError(unitName: string, hook: Hook): void {
-    const unit = this.unit(unitName);
-    unit.error = hook;
-    unit.retry = null;
-    this.refresh(unitName);
+  /** A unit agent leaves a relation's scope (after its relation-broken, or when it dies). */
+  leaveScope(unitName: string, relationId: number): void {
+    const rel = this.relations.get(relationId);
+    const unit = this.units.get(unitName);
+    if (!rel || !unit || !rel.entered.has(unitName)) return;
+    if (rel.scope.has(unitName)) this.hideFromScope(rel, unit);
+    rel.entered.delete(unitName);
+    this.maybeRemoveRelation(rel);
+  }
+
+  /** The unit's agent ran its last hook (or had none to run): the unit is removed. */
+  finishRemoval(unit: UnitRecord): void {
+    if (unit.life === "removed") return;
+    unit.life = "removed";
+    for (const rel of this.relations.values()) {
+      if (rel.entered.has(unit.name)) this.leaveScope(unit.name, rel.id);
+    }
+    this.hub.unitRemoved(unit.name);
+    const app = this.apps.get(unit.app);
+    if (!app) return;
+    const idx = app.units.indexOf(unit.name);
+    if (idx >= 0) app.units.splice(idx, 1);
+    if (app.leader === unit.name) {
+      const alive = app.units.filter((u) => this.units.get(u)?.life === "alive");
+      app.leader = null;
+      if (alive.length > 0) {
+        const next = alive[this.choose(alive.length, `${app.name}: new leader`)] as string;
+        this.setLeader(next);
+      }
+    }
+    this.maybeRemoveApp(app);
   }
 
   // ---- databags ---------------------------------------------------------------------------
 
-  /** Commits a bag written by `writer` in a completed hook, and wakes the units that will see it. */
+  /**
+   * Commits a bag written by `writer` in a completed hook; the watchers of the units that see
+   * the bag report its new version. Returns the bag before, and the versions before and after.
+   */
   commitBag(
     relationId: number,
     owner: string,
     data: Databag,
     writer: string,
-  ): { before: Databag; version: number } {
+  ): { before: Databag; previous: number; version: number } {
     const rel = this.relation(relationId);
     const relationBags = innerMap(this.bags, relationId);
     const prev = relationBags.get(owner);
     const before = prev?.data ?? EMPTY;
-    const version = (prev?.version ?? 0) + 1;
+    const previous = prev?.version ?? 0;
+    const version = previous + 1;
     relationBags.set(owner, { data: Object.freeze({ ...data }), version });
     const writerUnit = this.unit(writer);
-    const ownerIsUnit = owner.includes("/");
-    const watchers = rel.peer
-      ? (this.apps.get(writerUnit.app)?.units ?? [])
-      : (this.apps.get(this.remoteAppOf(rel, writerUnit.app))?.units ?? []);
-    if (!ownerIsUnit) {
-      // A peer leader's own app-bag write triggers nothing on it; but a write by an earlier
-      // leader that it has not handled yet still gives it one (coalesced) relation-changed.
-      const ownView = writerUnit.views.get(relationId);
-      const prevVersion = prev?.version ?? 0;
-      if (rel.peer && ownView && (ownView.appHandled.get(owner) ?? 0) === prevVersion)
-        ownView.appHandled.set(owner, version);
-    }
-    for (const m of watchers) {
-      if (m === writer) continue;
-      const unit = this.units.get(m);
-      const view = unit?.views.get(relationId);
-      if (!unit || !view?.created || view.done) continue;
-      if (ownerIsUnit) {
-        if (!view.members.has(owner)) continue;
-        view.dirty.add(owner);
+    if (owner.includes("/")) {
+      if (rel.scope.has(owner)) {
+        this.hub.relationUnitsChanged(this.watchersOf(rel, writerUnit.app, owner), rel.id, {
+          unit: owner,
+          version,
+        });
       }
-      this.refresh(m);
+    } else {
+      // Units that watch this application's settings: the other side, or every peer (the
+      // writer included: its agent matches its own write, see the simulation's commit).
+      const watchers = rel.peer
+        ? (this.apps.get(owner)?.units ?? [])
+        : this.otherSideUnits(rel, owner);
+      this.hub.relationUnitsChanged(watchers, rel.id, { app: owner, version });
     }
-    return { before, version };
-  }
-
-  // ---- the unit agent ---------------------------------------------------------------------
-
-  private viewDying(unit: UnitRecord, view: RelationView): boolean {
-    return unit.life !== "alive" || this.relations.get(view.relationId)?.life !== "alive";
-  }
-
-  private appDirty(unit: UnitRecord, view: RelationView): string | null {
-    const rel = this.relations.get(view.relationId);
-    if (!rel) return null;
-    const remoteApp = this.remoteAppOf(rel, unit.app);
-    const version = this.bagVersion(rel.id, remoteApp);
-    return version > 0 && version !== (view.appHandled.get(remoteApp) ?? 0) ? remoteApp : null;
-  }
-
-  private viewPending(unit: UnitRecord, view: RelationView): boolean {
-    if (!view.created || view.done) return false;
-    if (view.changedPending !== null || view.toDepart.size > 0) return true;
-    if (this.viewDying(unit, view)) return true;
-    return view.toJoin.size > 0 || view.dirty.size > 0 || this.appDirty(unit, view) !== null;
-  }
-
-  /** The next hook of one relation on one unit, by Juju's relation resolver rules. */
-  private relationHook(unit: UnitRecord, view: RelationView): Hook | null {
-    const id = view.relationId;
-    if (view.changedPending !== null)
-      return { kind: "relation-changed", relationId: id, remoteUnit: view.changedPending };
-    const departing = view.toDepart.min();
-    if (departing !== undefined) {
-      const app = this.apps.get(unit.app);
-      const self = unit.life !== "alive" || app?.life !== "alive";
-      return {
-        kind: "relation-departed",
-        relationId: id,
-        remoteUnit: departing,
-        departingUnit: self ? unit.name : departing,
-      };
-    }
-    if (this.viewDying(unit, view)) return { kind: "relation-broken", relationId: id };
-    if (this.appDirty(unit, view) !== null)
-      return { kind: "relation-changed", relationId: id, remoteUnit: null };
-    const joining = view.toJoin.min();
-    if (joining !== undefined)
-      return { kind: "relation-joined", relationId: id, remoteUnit: joining };
-    const changed = view.dirty.min();
-    if (changed !== undefined)
-      return { kind: "relation-changed", relationId: id, remoteUnit: changed };
-    return null;
-  }
-
-  /**
-   * Whether a failed hook resolved with retry can still run. Juju re-runs the same hook; the
-   * simulator does too, except where the hook has lost its object: a relation hook whose
-   * relation this unit has finished with, or leader-elected on a unit no longer leader (which
-   * then runs leader-settings-changed instead, if behind).
-   */
-  private canRetry(unit: UnitRecord, hook: Hook): boolean {
-    if (hook.kind === "leader-elected") return this.isLeader(unit.name);
-    if (!("relationId" in hook)) return true;
-    const view = unit.views.get(hook.relationId);
-    if (!view || view.done) return false;
-    return hook.kind === "relation-created" ? !view.created : view.created;
-  }
-
-  private leadershipHook(unit: UnitRecord): Hook | null {
-    const app = this.apps.get(unit.app);
-    if (!app) return null;
-    if (app.leader === unit.name) return unit.leaderSeen ? null : { kind: "leader-elected" };
-    return unit.leaderSettingsSeen < app.leaderEpoch ? { kind: "leader-settings-changed" } : null;
-  }
-
-  private configPending(unit: UnitRecord): boolean {
-    return unit.configSeen < (this.apps.get(unit.app)?.configVersion ?? 0);
-  }
-
-  private uncreatedViews(unit: UnitRecord): RelationView[] {
-    const out: RelationView[] = [];
-    for (const v of unit.views.values()) {
-      if (!v.created && !v.done && this.relations.get(v.relationId)?.life === "alive") out.push(v);
-    }
-    return out;
-  }
-
-  private hasPending(unit: UnitRecord): boolean {
-    if (unit.error || unit.life === "removed") return false;
-    if (unit.life === "dying" || unit.retry) return true;
-    if (!unit.installed || !unit.started) return true;
-    if (this.leadershipHook(unit) || this.configPending(unit) || unit.updateStatusQueued > 0)
-      return true;
-    for (const v of unit.views.values()) {
-      if (!v.created && !v.done) return true;
-      if (this.viewPending(unit, v)) return true;
-    }
-    return false;
-  }
-
-  /** Re-evaluates whether a unit has work, keeping the candidate list exact. */
-  refresh(unitName: string): void {
-    const unit = this.units.get(unitName);
-    const pending = unit !== undefined && this.hasPending(unit);
-    const idx = this.candidateIndex.get(unitName);
-    if (pending && idx === undefined) {
-      this.candidateIndex.set(unitName, this.candidates.length);
-      this.candidates.push(unitName);
-    } else if (!pending && idx !== undefined) {
-      const last = this.candidates.pop() as string;
-      if (last !== unitName) {
-        this.candidates[idx] = last;
-        this.candidateIndex.set(last, idx);
-      }
-      this.candidateIndex.delete(unitName);
-    }
-  }
-
-  /**
-   * The hook a unit's agent would run next, or null. Start-up and tear-down follow Juju's fixed
-   * sequence; once started, the seed chooses among independent pending work (leadership, config,
-   * each relation, update-status), which is what a unit agent noticing changes late can produce.
-   */
-  nextHook(unitName: string): Hook | null {
-    const unit = this.units.get(unitName);
-    if (!unit || unit.error || unit.life === "removed") return null;
-    if (unit.retry) {
-      if (this.canRetry(unit, unit.retry)) return unit.retry;
-      unit.retry = null;
-    }
-    if (unit.life === "dying") {
-      const views = [...unit.views.values()].filter((v) => this.viewPending(unit, v));
-      if (views.length > 0) {
-        const v = views[
-          this.choose(views.length, `${unitName}: relation to tear down`)
-        ] as RelationView;
-        return this.relationHook(unit, v);
-      }
-      return unit.stopped ? { kind: "remove" } : { kind: "stop" };
-    }
-    if (!unit.installed) return { kind: "install" };
-    if (!unit.started) {
-      const uncreated = this.uncreatedViews(unit);
-      if (uncreated.length > 0) {
-        const v = uncreated[
-          this.choose(uncreated.length, `${unitName}: relation to create`)
-        ] as RelationView;
-        return { kind: "relation-created", relationId: v.relationId };
-      }
-      const leadership = this.leadershipHook(unit);
-      if (leadership) return leadership;
-      if (this.configPending(unit)) return { kind: "config-changed" };
-      return { kind: "start" };
-    }
-    const options: Hook[] = [];
-    const leadership = this.leadershipHook(unit);
-    if (leadership) options.push(leadership);
-    if (this.configPending(unit)) options.push({ kind: "config-changed" });
-    for (const v of unit.views.values()) {
-      if (!v.created && !v.done && this.relations.get(v.relationId)?.life === "alive") {
-        options.push({ kind: "relation-created", relationId: v.relationId });
-      } else {
-        const h = this.viewPending(unit, v) ? this.relationHook(unit, v) : null;
-        if (h) options.push(h);
-      }
-    }
-    if (unit.updateStatusQueued > 0) options.push({ kind: "update-status" });
-    if (options.length === 0) return null;
-    return options[this.choose(options.length, `${unitName}: next hook`)] as Hook;
-  }
-
-  /**
-   * Count and digest of the remote units visible in `hook` (joined and not departed, the unit
-   * joining in relation-joined included; none during relation-broken), computed incrementally:
-   * the data-visibility record of every relation hook.
-   */
-  visibleDigest(unitName: string, relationId: number, hook: Hook): { n: number; h: number } {
-    const view = this.units.get(unitName)?.views.get(relationId);
-    if (!view || (hook.kind === "relation-broken" && hook.relationId === relationId))
-      return { n: 0, h: 0 };
-    let n = view.members.size;
-    let h = view.memberDigest;
-    if (
-      hook.kind === "relation-joined" &&
-      hook.relationId === relationId &&
-      !view.members.has(hook.remoteUnit)
-    ) {
-      n += 1;
-      h ^= unitDigest(hook.remoteUnit);
-    }
-    if (
-      hook.kind === "relation-departed" &&
-      hook.relationId === relationId &&
-      view.members.has(hook.remoteUnit)
-    ) {
-      n -= 1;
-      h ^= unitDigest(hook.remoteUnit);
-    }
-    return { n, h: h >>> 0 };
-  }
-
-  /**
-   * Remote units whose bags the unit may read in a hook (joined, not yet departed), sorted. As in
-   * Juju (the uniter adds the remote unit to the hook context's members before relation-joined
-   * runs), the joining unit is already listed during its relation-joined.
-   */
-  visibleRemoteUnits(unitName: string, relationId: number, hook: Hook): string[] {
-    const view = this.units.get(unitName)?.views.get(relationId);
-    if (!view) return [];
-    if (hook.kind === "relation-broken" && hook.relationId === relationId) return [];
-    const out = [...view.members.keys()];
-    if (
-      hook.kind === "relation-joined" &&
-      hook.relationId === relationId &&
-      !view.members.has(hook.remoteUnit)
-    )
-      out.push(hook.remoteUnit);
-    const leaving =
-      hook.kind === "relation-departed" && hook.relationId === relationId ? hook.remoteUnit : null;
-    return out.filter((u) => u !== leaving).sort();
-  }
-
-  /** Relation ids the unit lists on an endpoint during `hook` (the one being broken is left out). */
-  listedRelationIds(unitName: string, endpoint: string, hook: Hook): number[] {
-    const unit = this.units.get(unitName);
-    if (!unit) return [];
-    const out: number[] = [];
-    for (const v of unit.views.values()) {
-      const creating = hook.kind === "relation-created" && hook.relationId === v.relationId;
-      if (v.endpoint !== endpoint || (!v.created && !creating) || v.done) continue;
-      if (hook.kind === "relation-broken" && hook.relationId === v.relationId) continue;
-      out.push(v.relationId);
-    }
-    return out.sort((a, b) => a - b);
-  }
-
-  /** Advances the unit agent's local view after a hook completed (or was resolved without retry). */
-  completeHook(unitName: string, hook: Hook): void {
-    const unit = this.units.get(unitName);
-    if (!unit) return;
-    unit.retry = null;
-    const app = this.apps.get(unit.app);
-    const view = "relationId" in hook ? unit.views.get(hook.relationId) : undefined;
-    switch (hook.kind) {
-      case "install":
-        unit.installed = true;
-        break;
-      case "start":
-        unit.started = true;
-        break;
-      case "stop":
-        unit.stopped = true;
-        break;
-      case "remove":
-        this.finishRemoval(unit);
-        return;
-      case "config-changed":
-        unit.configSeen = app?.configVersion ?? unit.configSeen;
-        break;
-      case "leader-elected":
-        unit.leaderSeen = true;
-        unit.leaderSettingsSeen = app?.leaderEpoch ?? unit.leaderSettingsSeen;
-        break;
-      case "leader-settings-changed":
-        unit.leaderSettingsSeen = app?.leaderEpoch ?? unit.leaderSettingsSeen;
-        break;
-      case "update-status":
-        unit.updateStatusQueued = Math.max(0, unit.updateStatusQueued - 1);
-        break;
-      case "upgrade-charm":
-      case "action":
-        break;
-      case "relation-created":
-        // A failed relation-created resolved without retry after its relation went away.
-        if (view && !view.done) {
-          view.created = true;
-          this.enterScope(unit, view);
-        }
-        break;
-      case "relation-joined":
-        if (view) {
-          if (!view.members.has(hook.remoteUnit)) view.memberDigest ^= unitDigest(hook.remoteUnit);
-          view.members.set(hook.remoteUnit, this.bagVersion(view.relationId, hook.remoteUnit));
-          view.toJoin.delete(hook.remoteUnit);
-          view.dirty.delete(hook.remoteUnit);
-          view.changedPending = hook.remoteUnit;
-          // A retried (or resolved) joined about a unit that has left since, or while this side
-          // tears down: Juju then runs changed, then departed.
-          const rel = this.relations.get(view.relationId);
-          if (!rel?.scope.has(hook.remoteUnit) || this.viewDying(unit, view))
-            view.toDepart.add(hook.remoteUnit);
-        }
-        break;
-      case "relation-changed":
-        if (view) {
-          if (hook.remoteUnit === null) {
-            const rel = this.relations.get(view.relationId);
-            if (rel) {
-              const remoteApp = this.remoteAppOf(rel, unit.app);
-              view.appHandled.set(remoteApp, this.bagVersion(rel.id, remoteApp));
-            }
-          } else {
-            if (view.changedPending === hook.remoteUnit) view.changedPending = null;
-            if (view.members.has(hook.remoteUnit)) {
-              view.members.set(hook.remoteUnit, this.bagVersion(view.relationId, hook.remoteUnit));
-            }
-            view.dirty.delete(hook.remoteUnit);
-          }
-        }
-        break;
-      case "relation-departed":
-        if (view) {
-          if (view.members.delete(hook.remoteUnit))
-            view.memberDigest ^= unitDigest(hook.remoteUnit);
-          view.toDepart.delete(hook.remoteUnit);
-          if (view.changedPending === hook.remoteUnit) view.changedPending = null;
-        }
-        break;
-      case "relation-broken":
-        if (view) this.finishView(unit, view);
-        break;
-    }
-    this.settleViews(unit);
-    this.refresh(unitName);
+    return { before, previous, version };
   }
 
   // ---- internals --------------------------------------------------------------------------
@@ -878,134 +618,52 @@ export class JujuModel {
     return this.apps.get(this.remoteAppOf(rel, app))?.units ?? [];
   }
 
-  private enterScope(unit: UnitRecord, view: RelationView): void {
-    const rel = this.relations.get(view.relationId);
-    if (!rel) return;
-    rel.scope.add(unit.name);
-    if (!this.viewDying(unit, view)) {
-      // The other side's units already in scope (own app's for a peer relation). Walking the
-      // other application's units, not the whole scope, keeps a big application's units from
-      // each walking all of their peers (quadratic in units).
-      for (const r of this.otherSideUnits(rel, unit.app)) {
-        if (r !== unit.name && rel.scope.has(r)) view.toJoin.add(r);
-      }
-    }
-    for (const m of this.otherSideUnits(rel, unit.app)) {
-      if (m === unit.name) continue;
-      const mu = this.units.get(m);
-      const mv = mu?.views.get(rel.id);
-      if (!mu || !mv?.created || mv.done || this.viewDying(mu, mv)) continue;
-      mv.toJoin.add(unit.name);
-      this.refresh(m);
-    }
+  /** Units whose relation-units watcher reports `unit` (of `app`) in `rel`. */
+  private watchersOf(rel: RelationRecord, app: string, unit: string): string[] {
+    return this.otherSideUnits(rel, app).filter((u) => u !== unit);
   }
 
-  private leaveScope(unit: UnitRecord, rel: RelationRecord): void {
+  private hideFromScope(rel: RelationRecord, unit: UnitRecord): void {
     rel.scope.delete(unit.name);
-    for (const m of this.otherSideUnits(rel, unit.app)) {
-      if (m === unit.name) continue;
-      const mu = this.units.get(m);
-      const mv = mu?.views.get(rel.id);
-      if (!mu || !mv || mv.done) continue;
-      mv.toJoin.delete(unit.name);
-      mv.dirty.delete(unit.name);
-      if (mv.members.has(unit.name)) mv.toDepart.add(unit.name);
-      this.refresh(m);
-    }
+    this.hub.relationUnitsChanged(this.watchersOf(rel, unit.app, unit.name), rel.id, {
+      unit: unit.name,
+      version: null,
+    });
   }
 
-  private finishView(unit: UnitRecord, view: RelationView): void {
-    if (view.done) return;
-    view.done = true;
-    const rel = this.relations.get(view.relationId);
-    if (!rel) return;
-    if (rel.scope.has(unit.name)) this.leaveScope(unit, rel);
-    this.maybeRemoveRelation(rel);
+  private unitsOf(rel: RelationRecord): string[] {
+    const out: string[] = [];
+    for (const end of rel.ends) out.push(...(this.apps.get(end.app)?.units ?? []));
+    return out;
   }
 
-  /** Membership as this unit sees it becomes empty: depart everyone, then break. */
-  private startTeardown(_unit: UnitRecord, view: RelationView): void {
-    if (view.done) return;
-    if (!view.created) {
-      view.done = true;
-      const rel = this.relations.get(view.relationId);
-      if (rel) this.maybeRemoveRelation(rel);
-      return;
-    }
-    view.toJoin.clear();
-    view.dirty.clear();
-    for (const m of view.members.keys()) view.toDepart.add(m);
-  }
-
-  /** Peer relations end without relation-broken once every peer has departed. */
-  private settleViews(unit: UnitRecord): void {
-    for (const view of unit.views.values()) {
-      if (view.done || !view.created || !this.viewDying(unit, view)) continue;
-      const rel = this.relations.get(view.relationId);
-      if (rel?.peer && view.changedPending === null && view.toDepart.size === 0)
-        this.finishView(unit, view);
-    }
+  private relationsChanged(rel: RelationRecord): void {
+    const units = this.unitsOf(rel);
+    if (units.length > 0) this.hub.relationsChanged(units, rel.id);
   }
 
   private killRelation(rel: RelationRecord): void {
     rel.life = "dying";
-    for (const end of rel.ends) {
-      for (const u of this.apps.get(end.app)?.units ?? []) {
-        const unit = this.units.get(u);
-        const view = unit?.views.get(rel.id);
-        if (!unit || !view) continue;
-        this.startTeardown(unit, view);
-        this.settleViews(unit);
-        this.refresh(u);
-      }
-    }
+    this.relationsChanged(rel);
     this.maybeRemoveRelation(rel);
   }
 
+  /** A dying relation goes once no unit is left in its scope. */
   private maybeRemoveRelation(rel: RelationRecord): void {
-    if (rel.life !== "dying") return;
-    for (const end of rel.ends) {
-      for (const u of this.apps.get(end.app)?.units ?? []) {
-        const view = this.units.get(u)?.views.get(rel.id);
-        if (view && !view.done) return;
-      }
-    }
+    if (rel.life !== "dying" || rel.entered.size > 0) return;
     rel.life = "removed";
     this.bags.delete(rel.id);
-  }
-
-  private finishRemoval(unit: UnitRecord): void {
-    unit.life = "removed";
-    for (const view of unit.views.values()) {
-      view.done = true;
-      const rel = this.relations.get(view.relationId);
-      if (rel?.scope.has(unit.name)) this.leaveScope(unit, rel);
-    }
-    const app = this.apps.get(unit.app);
-    if (app) {
-      const idx = app.units.indexOf(unit.name);
-      if (idx >= 0) app.units.splice(idx, 1);
-      for (const rel of this.relations.values()) {
-        if (rel.ends.some((e) => e.app === unit.app)) this.maybeRemoveRelation(rel);
-      }
-      if (app.leader === unit.name) {
-        const alive = app.units.filter((u) => this.units.get(u)?.life === "alive");
-        app.leader = null;
-        if (alive.length > 0) {
-          const next = alive[this.choose(alive.length, `${app.name}: new leader`)] as string;
-          this.setLeader(next);
-        }
-      }
-      this.maybeRemoveApp(app);
-    }
-    this.refresh(unit.name);
+    this.relationsChanged(rel);
   }
 
   private maybeRemoveApp(app: AppRecord): void {
     if (app.life === "dying" && app.units.length === 0) {
       app.life = "removed";
       for (const rel of this.relations.values()) {
-        if (rel.peer && rel.ends[0]?.app === app.name) rel.life = "removed";
+        if (rel.peer && rel.ends[0]?.app === app.name && rel.life !== "removed") {
+          rel.life = "removed";
+          this.bags.delete(rel.id);
+        }
       }
     }
   }

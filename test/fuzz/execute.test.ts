@@ -32,7 +32,7 @@ describe("runScenario", () => {
     const r = run([{ op: "add-unit", app: "app" }, { op: "settle" }]);
     expect(r.steps.map((s) => s.status)).toEqual(["ok", "ok", "ok", "ok", "ok", "ok"]);
     expect(r.sim.units("app")).toEqual(["app/0", "app/1", "app/2", "app/3"]);
-    expect(r.sim.model.pendingUnits()).toEqual([]);
+    expect(r.sim.pendingUnits()).toEqual([]);
   });
 
   describe("unit references", () => {
@@ -255,7 +255,7 @@ describe("runScenario", () => {
       }),
       { catalog },
     );
-    expect(all.sim.model.pendingUnits()).toEqual([]);
+    expect(all.sim.pendingUnits()).toEqual([]);
   });
 
   it("beforeStep sees the resolved unit; afterStep every outcome", () => {

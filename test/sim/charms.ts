@@ -68,26 +68,39 @@ export function expectInvariants(trace: Simulation | Trace): void {
 }
 
 /**
- * A scheduler a test can steer: `pick` names the unit the next `step()` runs (looked up in the
- * simulation's pending list); every other choice comes from a seeded PRNG.
+ * A scheduler a test can steer: `pick` names the unit the next `step()` runs. Until that hook
+ * runs, the steered unit is the one that acts, and it takes every watcher event waiting for it
+ * before it runs its resolver (so it runs with a view caught up with the model); every other
+ * choice (which relation first, leadership on removal, hook entropy) comes from a seeded PRNG.
  */
 export class SteeringScheduler implements Scheduler {
   private readonly prng: Prng;
-  private next: number | null = null;
+  private steer: { sim: Simulation; unit: string } | null = null;
   constructor(seed = 0) {
     this.prng = new Prng(seed);
   }
   pick(sim: Simulation, unit: string): void {
-    const pending = sim.model.pendingUnits();
-    const idx = pending.indexOf(unit);
-    if (idx < 0) throw new Error(`${unit} has no pending hook (pending: ${pending.join(", ")})`);
-    this.next = idx;
+    const pending = sim.pendingUnits();
+    if (!pending.includes(unit))
+      throw new Error(`${unit} has no pending hook (pending: ${pending.join(", ")})`);
+    this.steer = { sim, unit };
+  }
+  /** Stops steering (after the steered hook ran). */
+  release(): void {
+    this.steer = null;
   }
   choose(n: number, what: string): number {
-    if (what === "unit to run" && this.next !== null) {
-      const c = this.next;
-      this.next = null;
-      return c;
+    if (this.steer) {
+      if (what === "unit to act") {
+        const idx = this.steer.sim.pendingUnits().indexOf(this.steer.unit);
+        if (idx >= 0) return idx;
+      } else if (
+        what.endsWith(": deliver or run") ||
+        what.endsWith(": watcher to deliver") ||
+        what.endsWith("events delivered")
+      ) {
+        return 0;
+      }
     }
     return this.prng.below(n);
   }
@@ -100,6 +113,7 @@ export class SteeringScheduler implements Scheduler {
 export function stepUnit(sim: Simulation, sched: SteeringScheduler, unit: string): HookRecord {
   sched.pick(sim, unit);
   const r = sim.step();
+  sched.release();
   if (!r) throw new Error("no hook ran");
   expect(r.unit).toBe(unit);
   return r;
@@ -108,6 +122,6 @@ export function stepUnit(sim: Simulation, sched: SteeringScheduler, unit: string
 /** Runs hooks of `unit` only until it has nothing pending. */
 export function settleUnit(sim: Simulation, sched: SteeringScheduler, unit: string): string[] {
   const out: string[] = [];
-  while (sim.model.pendingUnits().includes(unit)) out.push(label(stepUnit(sim, sched, unit)));
+  while (sim.pendingUnits().includes(unit)) out.push(label(stepUnit(sim, sched, unit)));
   return out;
 }

@@ -39,17 +39,23 @@ describe("leadership", () => {
       sim.deploy("a", LeaderLogger, { meta: provMeta, units: 3 });
       sim.settle();
       expect(sim.leader("a")).toBe("a/0");
+      // Every non-leader ran leader-settings-changed once at start-up (the leader-settings
+      // watcher's initial event); the leader, which accepted leadership, did not.
+      expect(hooksOf(sim, "a/0")).not.toContain("leader-settings-changed");
+      for (const u of ["a/1", "a/2"])
+        expect(hooksOf(sim, u).filter((h) => h === "leader-settings-changed")).toHaveLength(1);
       const before = new Map(sim.units("a").map((u) => [u, hooksOf(sim, u).length]));
       sim.setLeader("a/2");
       sim.settle();
       expect(sim.leader("a")).toBe("a/2");
       expect(hooksOf(sim, "a/2").slice(before.get("a/2"))).toEqual(["leader-elected"]);
-      for (const u of ["a/0", "a/1"])
-        expect(hooksOf(sim, u).slice(before.get(u))).toEqual(["leader-settings-changed"]);
+      // A change of leader does not move the leader-settings version: a/1, which handled it
+      // already, runs nothing; a/0, deposed, handles it now for the first time.
+      expect(hooksOf(sim, "a/1").slice(before.get("a/1"))).toEqual([]);
+      expect(hooksOf(sim, "a/0").slice(before.get("a/0"))).toEqual(["leader-settings-changed"]);
       // isLeader() is fixed for the whole hook and matches the hook record.
       for (const h of sim.trace.hooks()) {
         if (h.kind === "leader-elected") expect(h.leader).toBe(true);
-        if (h.kind === "leader-settings-changed") expect(h.leader).toBe(false);
       }
       for (const u of sim.units("a")) {
         const logs = logsOf(sim, u);
@@ -67,26 +73,30 @@ describe("leadership", () => {
     const sim = new Simulation({ scheduler: sched });
     sim.deploy("a", LeaderLogger, { meta: provMeta, units: 3 });
     sim.settle();
+    const before = hooksOf(sim, "a/1").length;
     sim.setLeader("a/1");
     sim.setLeader("a/2");
     sim.settle();
     const elected = sim.trace.hooks().filter((h) => h.kind === "leader-elected");
     expect(elected.map((h) => h.unit)).toEqual(["a/0", "a/2"]);
-    expect(hooksOf(sim, "a/1").at(-1)).toBe("leader-settings-changed");
+    // a/1's leadership watcher reports the leadership as it is now: not the leader.
+    expect(hooksOf(sim, "a/1").slice(before)).toEqual([]);
     expectInvariants(sim);
   });
 
-  it("a leader that loses leadership before running leader-elected runs it as a non-leader's leader-settings-changed", () => {
+  it("a unit that gained and lost leadership before its agent noticed runs no leadership hook", () => {
     const sched = new SteeringScheduler(4);
     const sim = new Simulation({ scheduler: sched });
     sim.deploy("a", LeaderLogger, { meta: provMeta, units: 2 });
     sim.settle();
+    const before = hooksOf(sim, "a/1").length;
     sim.setLeader("a/1");
-    // a/0 learns it lost leadership, then a/1 loses it again before its leader-elected.
+    // a/0 learns it lost leadership: it resigns, and handles the leader-settings version it
+    // never handled while leader.
     expect(stepUnit(sim, sched, "a/0").kind).toBe("leader-settings-changed");
     sim.setLeader("a/0");
     sim.settle();
-    expect(hooksOf(sim, "a/1").slice(-1)).toEqual(["leader-settings-changed"]);
+    expect(hooksOf(sim, "a/1").slice(before)).toEqual([]);
     expect(hooksOf(sim, "a/0").slice(-1)).toEqual(["leader-elected"]);
     expectInvariants(sim);
   });
@@ -193,14 +203,16 @@ describe("peer relations", () => {
         ).toHaveLength(1);
         expect(logsOf(sim, u)).toEqual(['app {"leader":"a/0"}']);
       }
-      sim.updateStatus();
+      // A non-leader reads the peer app bag but may not write it.
+      sim.updateStatus("a/1");
+      sim.settle();
+      expect(logsOf(sim, "a/1").slice(-2)).toEqual(["read a/0", "refused"]);
+      sim.updateStatus("a/0");
       sim.settle();
       expect(logsOf(sim, "a/0").slice(-2)).toEqual(["read a/0", "wrote"]);
       for (const u of ["a/1", "a/2"]) {
-        const logs = logsOf(sim, u);
-        expect(logs.indexOf("refused")).toBe(logs.indexOf("read a/0") + 1);
         // The leader's write during update-status reaches the others as an app-level changed.
-        expect(logs).toContain('app {"leader":"a/0","x":"1"}');
+        expect(logsOf(sim, u)).toContain('app {"leader":"a/0","x":"1"}');
       }
       expectInvariants(sim);
     }

@@ -64,7 +64,18 @@ describe("trace JSON", () => {
     const sim = run(11);
     const kinds = new Set(sim.trace.records.map((r) => r.t));
     expect([...kinds].sort()).toEqual(
-      ["commit", "event", "exec", "hook", "leader", "log", "op", "resolve", "status"].sort(),
+      [
+        "commit",
+        "deliver",
+        "event",
+        "exec",
+        "hook",
+        "leader",
+        "log",
+        "op",
+        "resolve",
+        "status",
+      ].sort(),
     );
     const text = sim.trace.toJsonText();
     const loaded = Trace.fromJsonText(text);
@@ -226,7 +237,8 @@ describe("Mermaid", () => {
     const text = traceToMermaid(sim.trace, { maxRecords: 10 });
     const drawn = text.split("\n").filter((l) => /^ {2}(u\d+(->>|-x)|Note)/.test(l));
     expect(drawn).toHaveLength(11);
-    const rest = sim.trace.records.filter((r: TraceRecord) => r.t !== "log").length - 10;
+    const rest =
+      sim.trace.records.filter((r: TraceRecord) => r.t !== "log" && r.t !== "deliver").length - 10;
     expect(text).toContain(`: ${rest} more records not drawn`);
   });
 });

@@ -261,9 +261,9 @@ class ServedSets {
       else if (op.method === "removeAll") set.clear();
     };
     // The v0 provider charm keeps its set in the peer application bag: no peer relation yet, no set.
-    if (sim.model.listedRelationIds(unit, "cluster", { kind: "update-status" }).length > 0)
+    if (sim.agents.get(unit).relationIds("cluster", { kind: "update-status" }).length > 0)
       apply(this.intended);
-    for (const id of sim.model.listedRelationIds(unit, ENDPOINT, { kind: "update-status" })) {
+    for (const id of sim.agents.get(unit).relationIds(ENDPOINT, { kind: "update-status" })) {
       let set = this.perRelation.get(id);
       if (!set) {
         set = new Set();
