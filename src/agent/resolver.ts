@@ -132,7 +132,7 @@ function relationsOp(x: ResolverInput): Operation | null {
   const { local, remote } = x;
   if (local.op.kind !== "continue") return null;
   x.synchronizeScopes();
-  let found: Operation[] | null = null;
+  const found: Operation[] = [];
   for (const [id, snapshot] of remote.relations) {
     const known = local.known.get(id);
     const state = local.states.get(id);
@@ -145,9 +145,9 @@ function relationsOp(x: ResolverInput): Operation | null {
       remoteBroken ? EMPTY_SNAPSHOT : snapshot,
       remoteBroken,
     );
-    if (op) (found ??= []).push(op);
+    if (op) found.push(op);
   }
-  if (!found) return null;
+  if (found.length === 0) return null;
   return found.length === 1
     ? (found[0] as Operation)
     : (found[x.choose(found.length, `${x.unit}: relation to serve`)] as Operation);

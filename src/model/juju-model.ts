@@ -471,7 +471,7 @@ export class JujuModel {
   enterScope(unitName: string, relationId: number): boolean {
     const unit = this.units.get(unitName);
     const rel = this.relations.get(relationId);
-    if (!unit || unit.life !== "alive" || !rel || rel.life !== "alive") return false;
+    if (unit?.life !== "alive" || !rel || rel.life !== "alive") return false;
     if (rel.entered.has(unitName)) return true;
     rel.entered.add(unitName);
     rel.scope.add(unitName);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { ListScheduler } from "../../src/harness/scheduler.js";
 import { Simulation } from "../../src/harness/simulation.js";
 import {
   charm,
