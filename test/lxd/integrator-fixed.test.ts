@@ -8,6 +8,9 @@ import {
   LxdIntegratorFixedCharm,
   MISSING_CREDENTIALS,
 } from "../../src/charms/lxd-integrator/charm.js";
+import { evaluate } from "../../src/fuzz/campaign.js";
+import { lxdCases } from "../../src/fuzz/campaigns/lxd.js";
+import { scenarioSchema } from "../../src/fuzz/operations.js";
 import type { Context } from "../../src/harness/context.js";
 import type { LxdFixedState } from "../../src/libs/lxd/provider-fixed.js";
 import { State } from "../../src/model/state.js";
@@ -432,5 +435,91 @@ describe("fixed integrator: LXD faults", () => {
     world.server.trust(fixtureCertificate("client-rsa-00").certPem);
     const back = ctx.run(ctx.on.updateStatus(), out);
     expect(back.unitStatus).toEqual(new ActiveStatus());
+  });
+});
+
+describe("fixed integrator: lagging views", () => {
+  // Found by the lxd campaign once unit agents lag: lxd/1, being removed, breaks relation 1
+  // while it still lists web/0 in relation 2 (removed meanwhile; lxd/1 has not run its
+  // departed there yet). Before the fix it registered web/0's certificate again, after the
+  // leader had removed it, and nothing removed it again.
+  it("a unit tearing down registers nothing for a relation that has gone", () => {
+    const scenario = scenarioSchema.parse({
+      seed: 0,
+      choices: [],
+      steps: [
+        { op: "deploy", app: "lxd", charm: "lxd-integrator-fixed", units: 2, trusted: true },
+        { op: "deploy", app: "app", charm: "lxd-consumer", units: 1 },
+        {
+          op: "deploy",
+          app: "web",
+          charm: "lxd-consumer",
+          units: 1,
+          config: { fixture_offset: 12 },
+        },
+        { op: "integrate", a: "lxd:api", b: "app:lxd" },
+        { op: "integrate", a: "lxd:api", b: "web:lxd" },
+        { op: "remove-unit", unit: { app: "app", index: 0 } },
+        { op: "settle", maxHooks: 20000 },
+        { op: "remove-unit", unit: { app: "lxd", nonLeader: 0 } },
+        { op: "remove-relation", a: "lxd:api", b: "web:lxd" },
+        { op: "settle", maxHooks: 50000 },
+      ],
+    });
+    const trustStoreCase = lxdCases().find(
+      (c) => c.property.endsWith("trust-store") && c.variant.includes("fixed"),
+    );
+    if (!trustStoreCase) throw new Error("no fixed trust-store case");
+    const { run, message } = evaluate(trustStoreCase, scenario);
+    expect(message).toBeNull();
+    // lxd/1 broke relation 1 while relation 2's web/0 was still among its members.
+    const hooks = run.sim.trace.hooks().filter((h) => h.unit === "lxd/1");
+    const broken1 = hooks.findIndex((h) => h.kind === "relation-broken" && h.rel === 1);
+    const departed2 = hooks.findIndex((h) => h.kind === "relation-departed" && h.rel === 2);
+    expect(broken1).toBeGreaterThanOrEqual(0);
+    expect(broken1).toBeLessThan(departed2);
+  });
+
+  // Also found under lag: lxd/1, being removed, departs app/0 (itself the departing unit) and
+  // breaks relation 1, then breaks relation 2, where it never saw itself depart (no member). It
+  // used to reconcile there, with relation 1 no longer listed, and remove app/0's certificate,
+  // which lxd/0 still serves.
+  it("a unit being removed leaves the trust store alone in every later hook", () => {
+    const scenario = scenarioSchema.parse({
+      seed: 0,
+      choices: [],
+      steps: [
+        { op: "deploy", app: "lxd", charm: "lxd-integrator-fixed", units: 2, trusted: true },
+        { op: "deploy", app: "app", charm: "lxd-consumer", units: 1 },
+        {
+          op: "deploy",
+          app: "web",
+          charm: "lxd-consumer",
+          units: 1,
+          config: { fixture_offset: 12 },
+        },
+        { op: "integrate", a: "lxd:api", b: "app:lxd" },
+        { op: "integrate", a: "lxd:api", b: "web:lxd" },
+        { op: "remove-unit", unit: { app: "web", index: 0 } },
+        { op: "settle", maxHooks: 20000 },
+        { op: "remove-unit", unit: { app: "lxd", nonLeader: 0 } },
+        { op: "settle", maxHooks: 50000 },
+      ],
+    });
+    const trustStoreCase = lxdCases().find(
+      (c) => c.property.endsWith("trust-store") && c.variant.includes("fixed"),
+    );
+    if (!trustStoreCase) throw new Error("no fixed trust-store case");
+    const { run, message } = evaluate(trustStoreCase, scenario);
+    expect(message).toBeNull();
+    const labels = run.sim.trace
+      .hooks()
+      .filter((h) => h.unit === "lxd/1" && h.rel !== undefined)
+      .map((h) => `${h.kind} ${h.rel}${h.departing ? ` ${h.departing}` : ""}`);
+    expect(labels.slice(-3)).toEqual([
+      "relation-departed 1 lxd/1",
+      "relation-broken 1",
+      "relation-broken 2",
+    ]);
   });
 });

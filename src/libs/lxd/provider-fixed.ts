@@ -21,6 +21,9 @@
  * - When this unit itself leaves a relation (it is being removed), it leaves the trust store
  *   alone: the application's other units still serve that relation. When the whole
  *   application goes (no unit planned), the relation's certificates are removed.
+ * - relation-departed and relation-broken never register a certificate, only remove: a unit
+ *   tearing down may still list members of another relation that is gone (its agent's view
+ *   lags the model), and registering for them could undo the leader's clean-up for good.
  * - When the endpoint changes, certificates on the old server are left there (the old
  *   credentials may no longer work); the new server gets every certificate asked for.
  */
@@ -60,6 +63,12 @@ export type LxdFixedState = {
   managed: string[];
   /** Relations this unit is leaving while the application stays (it was the departing unit). */
   leaving: number[];
+  /**
+   * This unit was the departing unit while the application stays: it is being removed, and
+   * leaves the trust store alone in every hook from then on (relations it breaks later, even
+   * ones where it never saw itself depart, are served on by the application's other units).
+   */
+  unitLeaving: boolean;
   /** Relations this unit is leaving as the application goes away: their certificates go too. */
   closing: number[];
   /** A reconcile did not finish: the next hook tries again. */
@@ -77,6 +86,7 @@ const EMPTY_STATE: LxdFixedState = {
   serverCert: null,
   managed: [],
   leaving: [],
+  unitLeaving: false,
   closing: [],
   retry: false,
   problem: null,
@@ -288,6 +298,7 @@ export class LxdFixed extends FrameworkObject implements LxdProvider {
       if (this.charm.app.plannedUnits() > 0) {
         // Only this unit is leaving: the application's other units keep serving the relation.
         if (!this.state.leaving.includes(id)) this.state.leaving.push(id);
+        this.state.unitLeaving = true;
         return;
       }
       // The whole application is going: nobody will serve this relation any more.
@@ -338,6 +349,8 @@ export class LxdFixed extends FrameworkObject implements LxdProvider {
    */
   private reconcile(event: RelationEvent | null): void {
     const s = this.state;
+    // A unit being removed leaves the trust store to the units that stay.
+    if (s.unitLeaving) return;
     // Without credentials there is nothing to keep: setCredentials reconciles every relation.
     if (!this.credentialsComplete) return;
     if (s.serverName === null && !this.verify()) {
@@ -410,6 +423,12 @@ export class LxdFixed extends FrameworkObject implements LxdProvider {
     for (const wanted of byRelation.values()) {
       for (const [fp, w] of wanted) if (!wantedAll.has(fp)) wantedAll.set(fp, w);
     }
+    // A departure or a break only ever takes certificates away. A unit tearing down may still
+    // list the members of another relation that has gone (its view of the model lags), so a
+    // registration then could bring back a certificate the leader has just removed, with no
+    // hook left anywhere to remove it again.
+    const hook = this.framework.hook.kind;
+    const mayRegister = hook !== "relation-departed" && hook !== "relation-broken";
     let fault: ProviderFault | null = null;
     try {
       for (const [fp, w] of wantedAll) {
@@ -418,6 +437,7 @@ export class LxdFixed extends FrameworkObject implements LxdProvider {
           managed.add(fp);
           continue;
         }
+        if (!mayRegister) continue;
         const outcome = client.register(
           w.certificate.pem,
           `${this.registrationTag()}${subjectCommonName(w.certificate.pem) ?? ""}`,
