@@ -409,6 +409,26 @@ export class Simulation {
     }
   }
 
+  /**
+   * Lets one unit act now: its agent starts if it had not, takes every watcher event waiting
+   * for it, and runs its next hook. Returns the hook's record, or null when the unit, caught up,
+   * has no hook to run. Other units do nothing (their watchers keep what they have not taken).
+   */
+  stepUnit(unit: string): HookRecord | null {
+    if (this.model.units.get(unit)?.life === "removed") return null;
+    this.model.unit(unit);
+    const agent = this.agents.get(unit);
+    if (agent.terminated) return null;
+    if (!agent.started) this.recordDelivery(unit, agent.start());
+    while (agent.pendingCount > 0) {
+      const d = agent.deliver(() => 0);
+      if (d) this.recordDelivery(unit, d);
+    }
+    const op = agent.nextHook((n, what) => this.scheduler.choose(n, what));
+    this.recordLeaders();
+    return op ? this.runHook(agent, op) : null;
+  }
+
   /** Every agent takes every pending watcher event now (prompt watchers; also `catchUp`). */
   private deliverEverything(): void {
     for (;;) {

@@ -109,19 +109,17 @@ export class SteeringScheduler implements Scheduler {
   }
 }
 
-/** Runs the next hook of `unit` (steered), returning its record. */
-export function stepUnit(sim: Simulation, sched: SteeringScheduler, unit: string): HookRecord {
-  sched.pick(sim, unit);
-  const r = sim.step();
-  sched.release();
-  if (!r) throw new Error("no hook ran");
+/** Runs the next hook of `unit` (caught up with the model first), returning its record. */
+export function stepUnit(sim: Simulation, _sched: SteeringScheduler, unit: string): HookRecord {
+  const r = sim.stepUnit(unit);
+  if (!r) throw new Error(`${unit} has no hook to run`);
   expect(r.unit).toBe(unit);
   return r;
 }
 
-/** Runs hooks of `unit` only until it has nothing pending. */
-export function settleUnit(sim: Simulation, sched: SteeringScheduler, unit: string): string[] {
+/** Runs hooks of `unit` only until, caught up with the model, it has none to run. */
+export function settleUnit(sim: Simulation, _sched: SteeringScheduler, unit: string): string[] {
   const out: string[] = [];
-  while (sim.pendingUnits().includes(unit)) out.push(label(stepUnit(sim, sched, unit)));
+  for (let r = sim.stepUnit(unit); r; r = sim.stepUnit(unit)) out.push(label(r));
   return out;
 }
