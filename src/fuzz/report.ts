@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { traceToMermaid } from "../harness/mermaid.js";
 import { type CaseResult, evaluate, type FuzzCase } from "./campaign.js";
 import { describeOperation } from "./operations.js";
-import { type ReplayFile, replayToJsonText } from "./replay.js";
+import { REPLAY_VERSION, type ReplayFile, replayToJsonText } from "./replay.js";
 
 export interface Finding {
   readonly result: CaseResult;
@@ -34,7 +34,7 @@ export function findingOf(fuzzCase: FuzzCase, result: CaseResult): Finding | nul
   const name = `${slug(result.campaign)}--${slug(result.property)}--${slug(result.variant)}`;
   const replay: ReplayFile = {
     format: "charmsim-replay",
-    version: 1,
+    version: REPLAY_VERSION,
     campaign: result.campaign,
     property: result.property,
     variant: result.variant,

@@ -127,9 +127,10 @@ export type OpRecord = z.output<typeof opRecord>;
 export type LeaderRecord = z.output<typeof leaderRecord>;
 export type DeliverRecord = z.output<typeof deliverRecord>;
 
+/** Trace format 2 adds `deliver` records (watcher deliveries); format 1 traces still load. */
 export const traceSchema = z.strictObject({
   format: z.literal("charmsim-trace"),
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   seed: z.number().int().nullable(),
   records: z.array(traceRecordSchema),
 });
@@ -157,13 +158,13 @@ export class Trace {
   }
 
   toJSON(): TraceFile {
-    return { format: "charmsim-trace", version: 1, seed: this.seed, records: this.records };
+    return { format: "charmsim-trace", version: 2, seed: this.seed, records: this.records };
   }
 
   /** Deterministic JSON: one record per line, keys in a fixed order. */
   toJsonText(): string {
     const lines = this.records.map((r) => `    ${JSON.stringify(r)}`);
-    return `{\n  "format": "charmsim-trace",\n  "version": 1,\n  "seed": ${JSON.stringify(this.seed)},\n  "records": [\n${lines.join(",\n")}\n  ]\n}\n`;
+    return `{\n  "format": "charmsim-trace",\n  "version": 2,\n  "seed": ${JSON.stringify(this.seed)},\n  "records": [\n${lines.join(",\n")}\n  ]\n}\n`;
   }
 
   /** Loads a trace from JSON text, validating every record; errors name the field. */

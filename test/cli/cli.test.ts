@@ -284,8 +284,13 @@ describe("findings and replay", () => {
       ["empty.json", "{}", /^charmsim: invalid .*empty\.json: format: /],
       [
         "wrong.json",
-        JSON.stringify({ format: "charmsim-replay", version: 2 }),
+        JSON.stringify({ format: "charmsim-replay", version: 3 }),
         /^charmsim: invalid .*wrong\.json: version: /,
+      ],
+      [
+        "old.json",
+        JSON.stringify({ format: "charmsim-replay", version: 1 }),
+        /^charmsim: invalid .*old\.json: version: replay format 1 was recorded before unit agents had lagging views/,
       ],
     ];
     for (const [name, content, msg] of cases) {
