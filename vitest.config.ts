@@ -8,6 +8,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts", "properties/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
     testTimeout: 120_000,
+    // Some suites run a whole campaign through the CLI in beforeAll.
+    hookTimeout: 120_000,
     pool: "forks",
     reporters: ci ? ["default", "json"] : ["default"],
     ...(ci ? { outputFile: { json: ".ci/vitest-results.json" } } : {}),

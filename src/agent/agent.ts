@@ -106,12 +106,9 @@ export class UnitAgent {
       list = [];
       this.pendingUnits.set(id, list);
     }
-    // Two changes of one member in a row coalesce, as a watcher that has not sent yet does.
-    const last = list[list.length - 1];
-    const key = "unit" in change ? change.unit : `app:${change.app}`;
-    if (last && ("unit" in last ? last.unit : `app:${last.app}`) === key)
-      list[list.length - 1] = change;
-    else list.push(change);
+    // Each change is kept: a delivery takes a prefix of them, so the seed chooses what a
+    // watcher sends together (an entry and a departure delivered together are never seen).
+    list.push(change);
     this.onChange(this);
   }
 

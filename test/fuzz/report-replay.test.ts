@@ -206,7 +206,7 @@ describe("replay files", () => {
   const problems: [string, () => string, RegExp][] = [
     ["not JSON", () => "{", /^invalid f\.json: \(json\): /],
     ["another format", () => broken((r) => (r.format = "other")), /format: /],
-    ["a newer version", () => broken((r) => (r.version = 2)), /version: /],
+    ["a newer version", () => broken((r) => (r.version = 3)), /version: /],
     ["no seed", () => broken((r) => delete r.seed), /seed: /],
     ["an unknown field", () => broken((r) => (r.extra = 1)), /extra: unknown field/],
     [

@@ -135,7 +135,7 @@ describe("trace JSON", () => {
       [
         "wrong version",
         (t) => {
-          t.version = 2;
+          t.version = 3;
         },
         /version/,
       ],
