@@ -137,6 +137,69 @@ describe("each invariant catches a hand-built bad trace", () => {
     expectCaught("I1", afterRemove, late, good);
   });
 
+  it("I1 (Juju's resolver): stop only after start; remove with no stop only if never started; config-changed before start queues start", () => {
+    const unit = (...kinds: HookRecord["kind"][]) => {
+      const b = new TraceBuilder().leader("a", "a/0");
+      const recs = kinds.map((k) => b.hook("a/0", k, { leader: true }));
+      return { b, recs };
+    };
+    // A unit removed after install, before start: remove with no stop is what Juju runs.
+    const neverStarted = unit("install", "config-changed", "start").b;
+    const removedEarly = unit("install", "remove").b;
+    expect(checkInvariants(removedEarly.records)).toEqual([]);
+
+    const stopUnstarted = unit("install", "stop", "remove");
+    expectCaught("I1", stopUnstarted.b, stopUnstarted.recs[1] ?? null, removedEarly);
+
+    const noStop = unit("install", "config-changed", "start", "remove");
+    expectCaught("I1", noStop.b, noStop.recs[3] ?? null, neverStarted);
+
+    const notQueued = unit("install", "config-changed", "update-status", "start");
+    expectCaught("I1", notQueued.b, notQueued.recs[2] ?? null, neverStarted);
+
+    // A failed start is retried: the queued start still comes next.
+    const retried = new TraceBuilder().leader("a", "a/0");
+    retried.hooks("a/0", ["install", { leader: true }], ["config-changed", { leader: true }]);
+    retried.hook("a/0", "start", { leader: true, ok: false });
+    retried.hook("a/0", "start", { leader: true });
+    expect(checkInvariants(retried.records)).toEqual([]);
+    // Each bad trace breaks I1 alone.
+    for (const bad of [stopUnstarted.b, noStop.b, notQueued.b])
+      expect(new Set(ids(bad.records))).toEqual(new Set(["I1"]));
+  });
+
+  it("I2 (lagging views): relation-broken may come without relation-created; nothing else may", () => {
+    const brokenOnly = new TraceBuilder().leader("a", "a/0");
+    brokenOnly.hook("a/0", "install", { leader: true });
+    brokenOnly.hook("a/0", "relation-broken", { rel: 1, leader: true, seen: [] });
+    expect(checkInvariants(brokenOnly.records)).toEqual([]);
+    const departedOnly = new TraceBuilder().leader("a", "a/0");
+    departedOnly.hook("a/0", "install", { leader: true });
+    const departed = departedOnly.hook("a/0", "relation-departed", {
+      rel: 1,
+      remote: "b/0",
+      departing: "b/0",
+      leader: true,
+      seen: [],
+    });
+    expectCaught("I2", departedOnly, departed, brokenOnly);
+  });
+
+  it("I8 (Juju 3.x): leader-settings-changed at most once per unit with no leader-set", () => {
+    const once = new TraceBuilder().leader("a", "a/0");
+    once.hook("a/1", "install");
+    once.hook("a/1", "leader-settings-changed", { ok: false });
+    once.hook("a/1", "leader-settings-changed");
+    expect(checkInvariants(once.records)).toEqual([]);
+    const twice = new TraceBuilder().leader("a", "a/0");
+    twice.hook("a/1", "install");
+    twice.hook("a/1", "leader-settings-changed");
+    twice.leader("a", "a/2");
+    const again = twice.hook("a/1", "leader-settings-changed");
+    expectCaught("I8", twice, again, once);
+    expect(new Set(ids(twice.records))).toEqual(new Set(["I8"]));
+  });
+
   it("I2: relation-created is the first hook of the relation, exactly once", () => {
     const good = started().hooks(
       "a/0",
