@@ -1,9 +1,10 @@
 import { fc, test } from "@fast-check/vitest";
-import { describe, expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bundledCatalog } from "../src/fuzz/campaigns/index.js";
 import { orderingScenario } from "../src/fuzz/campaigns/juju-ordering.js";
 import { runScenario } from "../src/fuzz/execute.js";
 import { checkInvariants, formatViolations } from "../src/harness/invariants.js";
+import type { HookRecord } from "../src/harness/trace.js";
 
 const catalog = bundledCatalog();
 
@@ -57,4 +58,45 @@ describe("Juju ordering", () => {
       expect(checkInvariants(run.sim.trace).filter((v) => v.invariant === "I11")).toEqual([]);
     },
   );
+
+  it("watcher lag is part of the generated interleavings: orders only lagging views give appear", () => {
+    const joinedBeforeCreated = (hooks: readonly HookRecord[]) =>
+      hooks.some(
+        (j) =>
+          j.kind === "relation-joined" &&
+          hooks.some(
+            (c) =>
+              c.unit === j.remote &&
+              c.kind === "relation-created" &&
+              c.rel === j.rel &&
+              c.seq > j.seq,
+          ),
+      );
+    const brokenWithoutCreated = (hooks: readonly HookRecord[]) =>
+      hooks.some(
+        (b) =>
+          b.kind === "relation-broken" &&
+          !hooks.some((c) => c.unit === b.unit && c.rel === b.rel && c.kind === "relation-created"),
+      );
+    const departedDuringTeardown = (hooks: readonly HookRecord[]) =>
+      hooks.some(
+        (d) =>
+          d.kind === "relation-departed" &&
+          d.departing === d.remote &&
+          hooks.some((t) => t.unit === d.remote && t.seq > d.seq && t.kind !== "remove"),
+      );
+    const found = {
+      joinedBeforeCreated: 0,
+      brokenWithoutCreated: 0,
+      departedDuringTeardown: 0,
+    };
+    for (const scenario of fc.sample(orderingScenario, { seed: 7, numRuns: 300 })) {
+      const run = runScenario(scenario, { catalog, onHookError: "skip" });
+      const hooks = run.sim.trace.hooks();
+      if (joinedBeforeCreated(hooks)) found.joinedBeforeCreated++;
+      if (brokenWithoutCreated(hooks)) found.brokenWithoutCreated++;
+      if (departedDuringTeardown(hooks)) found.departedDuringTeardown++;
+    }
+    for (const [order, count] of Object.entries(found)) expect(count, order).toBeGreaterThan(0);
+  });
 });
