@@ -155,8 +155,12 @@ export class RelationDataContent implements Iterable<[string, string]> {
     }
   }
 
+  /**
+   * Reads follow Juju's access rules; a relation the unit does not know reads as an empty bag,
+   * as ops does (`RelationDataContent._load` turns RelationNotFoundError into `{}`: "dead
+   * relations tell no tales"). Writes to it fail (assertWrite).
+   */
   private assertRead(): void {
-    this.assertKnown();
     if (!this.readable) {
       throw new RelationDataAccessError(
         `${this.model.env.unitName} is not leader and cannot read the application databag of ${this.owner}`,
