@@ -24,7 +24,10 @@
  * - the requirer's v0 fallback parses `ca`/`certificate` as JSON, so the raw PEM that the v0
  *   library writes fails to load and yields no certificates;
  * - an integer over 4300 digits or JSON nested past Python's recursion limit in a known key
- *   escapes as an error (ValueError / RecursionError upstream) and fails the hook.
+ *   escapes as an error (ValueError / RecursionError upstream) and fails the hook. Where Python
+ *   stops depends on the stack in use at the call (about 980 levels in a relation-changed hook
+ *   under Scenario); the port stops past JSON_MAX_DEPTH (1,000), an approximation, and the fuzz
+ *   generators keep clear of the depths in between (JSON_DEPTH_UNCERTAIN, ./python.ts).
  */
 
 import { z } from "zod";
