@@ -30,7 +30,6 @@ describe("CharmCatalog", () => {
         "lxd-consumer",
         "lxd-integrator",
         "lxd-integrator-fixed",
-        "lxd-integrator-upstream-wiring",
       ]),
     );
     expect(bundled.all().map((c) => c.name)).toEqual(bundled.names());
@@ -53,11 +52,7 @@ describe("CharmCatalog", () => {
   });
 
   it("the lxd integrators bring the LXD world; each call builds a fresh one", () => {
-    for (const name of [
-      "lxd-integrator",
-      "lxd-integrator-fixed",
-      "lxd-integrator-upstream-wiring",
-    ]) {
+    for (const name of ["lxd-integrator", "lxd-integrator-fixed"]) {
       const entry = bundled.get(name);
       const a = entry.environment?.();
       const b = entry.environment?.();

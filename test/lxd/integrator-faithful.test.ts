@@ -4,12 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { fixtureCertificateFor } from "../../src/charms/lxd-consumer/certificates.js";
-import {
-  LxdIntegratorCharm,
-  LxdIntegratorUpstreamWiringCharm,
-  lxdIntegratorCharm,
-  MISSING_CREDENTIALS,
-} from "../../src/charms/lxd-integrator/charm.js";
+import { LxdIntegratorCharm, MISSING_CREDENTIALS } from "../../src/charms/lxd-integrator/charm.js";
+import { bundledCatalog } from "../../src/fuzz/campaigns/index.js";
 import { UncaughtCharmError } from "../../src/harness/context.js";
 import { KeyError, TooManyRelatedAppsError } from "../../src/harness/ops/errors.js";
 import { LxdNotTrustedError, PythonTypeError } from "../../src/libs/lxd/provider.js";
@@ -131,20 +127,23 @@ describe("faithful integrator: credentials (install / config-changed)", () => {
     expectCharmRaised(() => installed(ctx, world), LxdConnectionError, /connection refused/);
   });
 
-  it("QUIRK (never wired): with upstream wiring the credentials never reach the interface", () => {
-    expect(lxdIntegratorCharm("upstream")).toBe(LxdIntegratorUpstreamWiringCharm);
-    expect(lxdIntegratorCharm("intended")).toBe(LxdIntegratorCharm);
-    const { ctx, world } = integratorContext(LxdIntegratorUpstreamWiringCharm);
+  // Upstream's set_credentials call is commented out only in the repository's first commit,
+  // which had no lxd interface at all; every revision with the interface wires the credentials
+  // (src/charm.py, lines 56 and 72). There is no unwired flavour to model.
+  it("hands the credentials to the interface object, and there is no unwired flavour", async () => {
+    const charmModule: Record<string, unknown> = await import(
+      "../../src/charms/lxd-integrator/index.js"
+    );
+    expect(Object.keys(charmModule).filter((name) => /wiring/i.test(name))).toEqual([]);
+    expect(
+      bundledCatalog()
+        .names()
+        .filter((name) => name.startsWith("lxd-integrator")),
+    ).toEqual(["lxd-integrator", "lxd-integrator-fixed"]);
+    const { ctx, world } = integratorContext(LxdIntegratorCharm);
     const out = installed(ctx, world);
-    expect(out.unitStatus).toEqual(new ActiveStatus());
-    expect(storedOf(out, "LxdIntegratorUpstreamWiringCharm/Lxd[api]")).toEqual({
-      endpoint: null,
-      serverName: null,
-      clientCert: null,
-      clientKey: null,
-      serverCert: null,
-    });
-    expect(world.server.requests).toEqual([]);
+    expect(storedOf(out)).toMatchObject({ endpoint: world.credential.endpoint });
+    expect(world.server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /1.0"]);
   });
 });
 

@@ -2,17 +2,11 @@
  * The lxd-integrator charm: finds LXD credentials (the cloud credential `juju trust` grants,
  * else the four config options) and serves the `lxd` interface on its `api` endpoint.
  *
- * LxdIntegratorCharm is the faithful port (interface object Lxd). Its static `wiring` chooses
- * how credentials reach the interface object: "intended" hands them over with
- * `setCredentials`; "upstream" reproduces upstream's unwired charm (the call is commented out
- * there), so the interface object is never ready and defers every relation hook forever.
- * LxdIntegratorUpstreamWiringCharm is that second flavour, ready to deploy.
- *
- * LxdIntegratorFixedCharm uses LxdFixed and reports LXD problems in its status instead of
- * failing hooks.
+ * LxdIntegratorCharm is the faithful port (interface object Lxd). LxdIntegratorFixedCharm uses
+ * LxdFixed and reports LXD problems in its status instead of failing hooks.
  */
 import { z } from "zod";
-import { CharmBase, type CharmClass } from "../../harness/ops/charm.js";
+import { CharmBase } from "../../harness/ops/charm.js";
 import { KeyError, PermissionDeniedError } from "../../harness/ops/errors.js";
 import type { Framework } from "../../harness/ops/framework.js";
 import { Lxd } from "../../libs/lxd/provider.js";
@@ -20,9 +14,6 @@ import { LxdFixed } from "../../libs/lxd/provider-fixed.js";
 import type { CloudCredential } from "../../model/state.js";
 import { ActiveStatus, BlockedStatus, WaitingStatus } from "../../model/status.js";
 import { LXD_INTEGRATOR_ENDPOINT } from "./metadata.js";
-
-/** How the charm hands credentials to the interface object. */
-export type LxdWiring = "intended" | "upstream";
 
 export const MISSING_CREDENTIALS = "Missing credentials access; grant with: juju trust";
 
@@ -82,8 +73,6 @@ function cloudCredential(charm: CharmBase): CloudCredential | null {
 
 /** The faithful port of the integrator charm. */
 export class LxdIntegratorCharm extends CharmBase {
-  /** "intended": credentials reach the interface object; "upstream": they never do. */
-  static wiring: LxdWiring = "intended";
   readonly client: Lxd;
 
   constructor(framework: Framework) {
@@ -93,14 +82,8 @@ export class LxdIntegratorCharm extends CharmBase {
     this.client = new Lxd(this, LXD_INTEGRATOR_ENDPOINT);
   }
 
-  get wiring(): LxdWiring {
-    return (this.constructor as typeof LxdIntegratorCharm).wiring;
-  }
-
   private wire(c: LxdCredentials): void {
-    if (this.wiring === "intended") {
-      this.client.setCredentials(c.endpoint, c.clientCert, c.clientKey, c.serverCert);
-    }
+    this.client.setCredentials(c.endpoint, c.clientCert, c.clientKey, c.serverCert);
   }
 
   /** Upstream's check: cloud credential, then config; Active when complete, else Blocked. */
@@ -129,16 +112,6 @@ export class LxdIntegratorCharm extends CharmBase {
     this.unit.status = new BlockedStatus(MISSING_CREDENTIALS);
     return false;
   }
-}
-
-/** The faithful port with upstream's wiring: credentials never reach the interface object. */
-export class LxdIntegratorUpstreamWiringCharm extends LxdIntegratorCharm {
-  static override wiring: LxdWiring = "upstream";
-}
-
-/** The faithful charm class with the given wiring. */
-export function lxdIntegratorCharm(wiring: LxdWiring): CharmClass<LxdIntegratorCharm> {
-  return wiring === "intended" ? LxdIntegratorCharm : LxdIntegratorUpstreamWiringCharm;
 }
 
 /** The integrator with upstream's defects fixed (interface object LxdFixed). */

@@ -2,9 +2,6 @@ export {
   type LxdCredentials,
   LxdIntegratorCharm,
   LxdIntegratorFixedCharm,
-  LxdIntegratorUpstreamWiringCharm,
-  type LxdWiring,
-  lxdIntegratorCharm,
   MISSING_CREDENTIALS,
 } from "./charm.js";
 export {

@@ -30,7 +30,7 @@ export interface LxdVariant {
 const metas = { integrator: lxdIntegratorSpec, consumer: lxdConsumerSpec } as const;
 
 /**
- * faithful: upstream's integrator with the intended credential wiring (every QUIRK kept);
+ * faithful: upstream's integrator (every QUIRK kept);
  * fixed: LxdIntegratorFixedCharm. Both use the same consumer charm.
  */
 export const lxdVariants: Readonly<Record<LxdVariantName, LxdVariant>> = {

@@ -6,11 +6,7 @@ import {
 } from "../../charms/lxd-consumer/certificates.js";
 import { LxdConsumerCharm } from "../../charms/lxd-consumer/charm.js";
 import { LXD_CONSUMER_ENDPOINT, lxdConsumerSpec } from "../../charms/lxd-consumer/metadata.js";
-import {
-  LxdIntegratorCharm,
-  LxdIntegratorFixedCharm,
-  LxdIntegratorUpstreamWiringCharm,
-} from "../../charms/lxd-integrator/charm.js";
+import { LxdIntegratorCharm, LxdIntegratorFixedCharm } from "../../charms/lxd-integrator/charm.js";
 import {
   LXD_INTEGRATOR_ENDPOINT,
   lxdIntegratorSpec,
@@ -46,7 +42,7 @@ const CONSUMER_APPS: readonly string[] = CONSUMERS.map((c) => c.app);
 const API = `${INTEGRATOR}:${LXD_INTEGRATOR_ENDPOINT}`;
 const lxdEnd = (app: string) => `${app}:${LXD_CONSUMER_ENDPOINT}`;
 
-export type LxdCampaignVariant = "faithful" | "upstream-wiring" | "fixed";
+export type LxdCampaignVariant = "faithful" | "fixed";
 
 const integratorSpec = charmSpec(lxdIntegratorSpec);
 
@@ -82,16 +78,7 @@ function integratorEntry(name: string, description: string, charm: CharmClass): 
 
 /** Catalog entries of the lxd charms: the integrator variants and the consumer. */
 export const lxdCharms: CatalogCharm[] = [
-  integratorEntry(
-    "lxd-integrator",
-    "faithful port of the LXD integrator, credentials wired to the interface as intended",
-    LxdIntegratorCharm,
-  ),
-  integratorEntry(
-    "lxd-integrator-upstream-wiring",
-    "faithful port of the LXD integrator with upstream's wiring: credentials never reach the interface",
-    LxdIntegratorUpstreamWiringCharm,
-  ),
+  integratorEntry("lxd-integrator", "faithful port of the LXD integrator", LxdIntegratorCharm),
   integratorEntry(
     "lxd-integrator-fixed",
     "the LXD integrator with upstream's defects fixed",
@@ -112,7 +99,6 @@ export const lxdCharms: CatalogCharm[] = [
 
 const charmOf: Readonly<Record<LxdCampaignVariant, string>> = {
   faithful: "lxd-integrator",
-  "upstream-wiring": "lxd-integrator-upstream-wiring",
   fixed: "lxd-integrator-fixed",
 };
 
@@ -474,7 +460,7 @@ interface Row {
 export const lxdRows: readonly Row[] = [
   {
     variant: "faithful",
-    description: "faithful integrator (intended wiring)",
+    description: "faithful integrator",
     expect: {
       // Two relations on the endpoint make relation-joined raise before anything is published.
       "trust-store": "certificates never removed / relation-joined raises with two relations",
@@ -482,17 +468,6 @@ export const lxdRows: readonly Row[] = [
       departed: "certificates never removed",
       "no-hook-failure": "relation-joined raises with two relations (getRelation by endpoint)",
       "ill-formed": "ill-formed client_certificates crash relation-changed",
-      invariants: HOLD,
-    },
-  },
-  {
-    variant: "upstream-wiring",
-    description: "faithful integrator (upstream wiring)",
-    expect: {
-      "trust-store": "never wired",
-      listed: "never wired",
-      departed: HOLD,
-      "no-hook-failure": HOLD,
       invariants: HOLD,
     },
   },
