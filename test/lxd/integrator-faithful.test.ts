@@ -10,7 +10,7 @@ import { UncaughtCharmError } from "../../src/harness/context.js";
 import { KeyError, TooManyRelatedAppsError } from "../../src/harness/ops/errors.js";
 import { LxdNotTrustedError, PythonTypeError } from "../../src/libs/lxd/provider.js";
 import { DeferredEvent, State, StoredState } from "../../src/model/state.js";
-import { ActiveStatus, BlockedStatus } from "../../src/model/status.js";
+import { ActiveStatus, BlockedStatus, MaintenanceStatus } from "../../src/model/status.js";
 import { fixtureCertificate } from "../../src/pki/fixtures.js";
 import { InvalidPemError } from "../../src/pki/pem.js";
 import { LxdConnectionError } from "../../src/workloads/lxd-server.js";
@@ -144,6 +144,49 @@ describe("faithful integrator: credentials (install / config-changed)", () => {
     const out = installed(ctx, world);
     expect(storedOf(out)).toMatchObject({ endpoint: world.credential.endpoint });
     expect(world.server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /1.0"]);
+  });
+});
+
+describe("faithful integrator: a ready interface ignores install and config-changed", () => {
+  // Upstream's _check_credentials begins with `if self.client.is_ready: return`
+  // (src/charm.py, lines 40-41).
+  it("config-changed on a ready unit asks LXD nothing, leaves the status and keeps the endpoint", () => {
+    const { ctx, world } = integratorContext(LxdIntegratorCharm);
+    const ready = installed(ctx, world);
+    world.server.clearRequestLog();
+    world.server.injectFault({ kind: "unreachable" });
+    const other = fixtureCertificate("client-05");
+    const config = {
+      lxd_endpoint: "https://10.0.9.9:8443",
+      lxd_client_cert: other.certPem,
+      lxd_client_key: other.keyPem,
+      lxd_server_cert: world.config.lxd_server_cert!,
+    };
+    const busy = ready.with({
+      unitStatus: new MaintenanceStatus("upgrading"),
+      config,
+      trusted: false,
+    });
+    const out = ctx.run(ctx.on.configChanged(), busy);
+    expect(world.server.requests).toEqual([]);
+    expect(out.unitStatus).toEqual(new MaintenanceStatus("upgrading"));
+    expect(storedOf(out)).toEqual(storedOf(ready));
+  });
+
+  it("install on a ready unit does not even read the credential", () => {
+    const { ctx, world } = integratorContext(LxdIntegratorCharm);
+    const ready = installed(ctx, world);
+    world.server.clearRequestLog();
+    const { "server-cert": _dropped, ...attrs } = world.credential.attrs;
+    const out = ctx.run(
+      ctx.on.install(),
+      ready.with({
+        credential: { ...world.credential, attrs },
+        unitStatus: new BlockedStatus("x"),
+      }),
+    );
+    expect(out.unitStatus).toEqual(new BlockedStatus("x"));
+    expect(world.server.requests).toEqual([]);
   });
 });
 

@@ -86,8 +86,13 @@ export class LxdIntegratorCharm extends CharmBase {
     this.client.setCredentials(c.endpoint, c.clientCert, c.clientKey, c.serverCert);
   }
 
-  /** Upstream's check: cloud credential, then config; Active when complete, else Blocked. */
+  /**
+   * Upstream's check: nothing at all once the interface object is ready (no credential read, no
+   * LXD call, status untouched: a later config change is ignored); else the cloud credential,
+   * then config; Active when complete, else Blocked.
+   */
   private checkCredentials(): boolean {
+    if (this.client.isReady) return false;
     const credential = cloudCredential(this);
     if (credential !== null) {
       const attrs = credentialAttrsSchema.safeParse(credential.attrs);
