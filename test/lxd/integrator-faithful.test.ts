@@ -390,6 +390,37 @@ describe("faithful integrator: relation-changed", () => {
     },
   );
 
+  // Upstream parses each client certificate with pyOpenSSL's load_certificate(FILETYPE_PEM, ...)
+  // and posts the body of the first CERTIFICATE block (src/interface.py, lines 163-175): the
+  // first certificate in the text counts, whatever comes before or after it.
+  describe("client certificates are read as pyOpenSSL's load_certificate reads them", () => {
+    const key = fixtureCertificate("client-05").keyPem;
+    it.each([
+      ["a comment line before it", `issued for app/0 by the team CA\n${c0.pem}`],
+      ["a private key before it", `${key}${c0.pem}`],
+      ["another certificate after it", `${c0.pem}${c1.pem}`],
+      ["text after it", `${c0.pem}that was the certificate\n`],
+    ])("%s: the first certificate is registered and listed", (_what, text) => {
+      const { ctx, world, rel, state } = readyWithRelation({ 0: certsBag(text) });
+      world.server.clearRequestLog();
+      const out = ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state);
+      expect(world.server.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+        "POST /1.0/certificates 201",
+      ]);
+      expect(world.server.isTrusted(c0.fingerprint)).toBe(true);
+      expect(world.server.trustedCertificate(c0.fingerprint)?.name).toBe("client-00");
+      expect(world.server.isTrusted(c1.fingerprint)).toBe(false);
+      expect(nodesOf(out, rel.id)[0]?.trusted_certs_fp).toEqual([c0.fingerprint]);
+    });
+
+    it("a text with a key but no certificate fails the hook and trusts nothing", () => {
+      const { ctx, world, rel, state } = readyWithRelation({ 0: certsBag(key) });
+      const before = world.server.trustedFingerprints();
+      expectCharmRaised(() => ctx.run(ctx.on.relationChanged(rel), state), InvalidPemError);
+      expect(world.server.trustedFingerprints()).toEqual(before);
+    });
+  });
+
   it("an empty JSON object counts as no certificates, as Python's set({}) does", () => {
     const { ctx, world, rel, state } = readyWithRelation({ 0: { client_certificates: "{}" } });
     const out = ctx.run(ctx.on.relationChanged(rel), state);

@@ -25,7 +25,7 @@ import { z } from "zod";
 import type { CharmBase } from "../../harness/ops/charm.js";
 import type { RelationChangedEvent, RelationJoinedEvent } from "../../harness/ops/events.js";
 import { FrameworkObject, type JujuLogger } from "../../harness/ops/framework.js";
-import { fingerprintSha256 } from "../../pki/pem.js";
+import { fingerprintSha256, firstCertificatePem } from "../../pki/pem.js";
 import { parseCertificate } from "../../pki/x509.js";
 import { LxdClient, type LxdIdentity } from "./client.js";
 import {
@@ -254,21 +254,32 @@ export class Lxd extends FrameworkObject implements LxdProvider {
     localData.set(NODES_KEY, pythonJsonDumps(z.json().parse([currentNode])));
   }
 
-  /** Parses `cert` as a PEM certificate (upstream `load_certificate`) and fingerprints it. */
-  private certFingerprint(cert: unknown): string {
+  /**
+   * The certificate `cert` stands for, as upstream's `load_certificate(FILETYPE_PEM, cert)` reads
+   * it: the first CERTIFICATE block of the text (see firstCertificatePem).
+   */
+  private loadCertificate(cert: unknown): string {
     if (typeof cert !== "string") {
       throw new PythonTypeError(
         `initial_value must be str or None, not ${pythonTypeName(cert)} (certificate ${JSON.stringify(cert)})`,
       );
     }
-    parseCertificate(cert);
-    return fingerprintSha256(cert);
+    const pem = firstCertificatePem(cert);
+    parseCertificate(pem);
+    return pem;
+  }
+
+  /** Upstream `_cert_fingerprint`: SHA-256 of the loaded certificate. */
+  private certFingerprint(cert: unknown): string {
+    return fingerprintSha256(this.loadCertificate(cert));
   }
 
   private registerCert(cert: unknown): void {
-    const fp = this.certFingerprint(cert);
+    // The POSTed body is the first CERTIFICATE block's, as upstream's line scan extracts it.
+    const pem = this.loadCertificate(cert);
+    const fp = fingerprintSha256(pem);
     this.logger.info(`adding certificate ${fp} to trust store`);
-    const outcome = this.client().register(cert as string);
+    const outcome = this.client().register(pem);
     if (outcome.kind === "added") return;
     if (outcome.kind === "already-trusted") {
       this.logger.warning("certificate already provisioned. Skipping provision");
