@@ -4,16 +4,22 @@
  */
 import { describe, expect, it } from "vitest";
 import { fixtureCertificateFor } from "../../src/charms/lxd-consumer/certificates.js";
-import { LxdIntegratorCharm, MISSING_CREDENTIALS } from "../../src/charms/lxd-integrator/charm.js";
+import {
+  LxdIntegratorCharm,
+  LxdIntegratorFixedCharm,
+  LxdIntegratorModernPythonCharm,
+  MISSING_CREDENTIALS,
+} from "../../src/charms/lxd-integrator/charm.js";
 import { bundledCatalog } from "../../src/fuzz/campaigns/index.js";
 import { UncaughtCharmError } from "../../src/harness/context.js";
 import { KeyError, TooManyRelatedAppsError } from "../../src/harness/ops/errors.js";
+import { PythonInvalidUrlError, PythonSslError } from "../../src/libs/lxd/client.js";
 import { LxdNotTrustedError, PythonTypeError } from "../../src/libs/lxd/provider.js";
 import { DeferredEvent, State, StoredState } from "../../src/model/state.js";
 import { ActiveStatus, BlockedStatus, MaintenanceStatus } from "../../src/model/status.js";
 import { fixtureCertificate } from "../../src/pki/fixtures.js";
-import { InvalidPemError } from "../../src/pki/pem.js";
-import { LxdConnectionError } from "../../src/workloads/lxd-server.js";
+import { fingerprintSha256, InvalidPemError } from "../../src/pki/pem.js";
+import { LxdConnectionError, PythonValueError } from "../../src/workloads/lxd-server.js";
 import { expectCharmRaised } from "../harness/helpers.js";
 import {
   apiRelation,
@@ -21,6 +27,7 @@ import {
   certsBag,
   installed,
   integratorContext,
+  type LxdWorld,
   nodesOf,
 } from "./helpers.js";
 
@@ -135,11 +142,12 @@ describe("faithful integrator: credentials (install / config-changed)", () => {
       "../../src/charms/lxd-integrator/index.js"
     );
     expect(Object.keys(charmModule).filter((name) => /wiring/i.test(name))).toEqual([]);
-    expect(
-      bundledCatalog()
-        .names()
-        .filter((name) => name.startsWith("lxd-integrator")),
-    ).toEqual(["lxd-integrator", "lxd-integrator-fixed"]);
+    const catalog = bundledCatalog();
+    const integrators = catalog.names().filter((name) => name.startsWith("lxd-integrator"));
+    expect(integrators.filter((name) => /wiring/.test(name))).toEqual([]);
+    expect(new Set(integrators.map((name) => catalog.get(name).charm))).toEqual(
+      new Set([LxdIntegratorCharm, LxdIntegratorFixedCharm]),
+    );
     const { ctx, world } = integratorContext(LxdIntegratorCharm);
     const out = installed(ctx, world);
     expect(storedOf(out)).toMatchObject({ endpoint: world.credential.endpoint });
@@ -187,6 +195,101 @@ describe("faithful integrator: a ready interface ignores install and config-chan
     );
     expect(out.unitStatus).toEqual(new BlockedStatus("x"));
     expect(world.server.requests).toEqual([]);
+  });
+});
+
+describe("faithful integrator: the endpoint as Python's http.client reads it", () => {
+  // Upstream strips "https://" and "http://" and hands the rest to HTTPSConnection, which splits
+  // host:port (src/interface.py, lines 74-75).
+  const withEndpoint = (world: LxdWorld, endpoint: string) =>
+    new State({ config: { ...world.config, lxd_endpoint: endpoint } });
+
+  it.each([
+    ["a trailing slash", "https://10.0.8.1:8443/", "8443/"],
+    ["a path after the port", "https://10.0.8.1:8443/1.0", "8443/1.0"],
+    ["a port that is not a number", "https://10.0.8.1:lxd", "lxd"],
+  ])(
+    "%s fails the hook with InvalidURL: nonnumeric port, and nothing reaches LXD",
+    (_w, url, tail) => {
+      const { ctx, world } = integratorContext(LxdIntegratorCharm);
+      expectCharmRaised(
+        () => ctx.run(ctx.on.configChanged(), withEndpoint(world, url)),
+        PythonInvalidUrlError,
+        new RegExp(`^nonnumeric port: '${tail.replace(/[./]/g, "\\$&")}'$`),
+      );
+      expect(world.server.requests).toEqual([]);
+    },
+  );
+
+  it("host:port without a scheme reaches the same server", () => {
+    const { ctx, world } = integratorContext(LxdIntegratorCharm);
+    const out = ctx.run(ctx.on.configChanged(), withEndpoint(world, "10.0.8.1:8443"));
+    expect(out.unitStatus).toEqual(new ActiveStatus());
+    expect(world.server.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      "GET /1.0 200",
+    ]);
+  });
+
+  it("no port means port 443, where no LXD listens: the hook fails to connect", () => {
+    const { ctx, world } = integratorContext(LxdIntegratorCharm);
+    expectCharmRaised(
+      () => ctx.run(ctx.on.configChanged(), withEndpoint(world, "https://10.0.8.1")),
+      LxdConnectionError,
+      /10\.0\.8\.1:443/,
+    );
+  });
+});
+
+describe("faithful integrator: TLS as upstream does it", () => {
+  // Upstream's context is ssl.create_default_context(purpose=Purpose.CLIENT_AUTH,
+  // cafile=server_cert) with check_hostname off (src/interface.py, lines 67-73): a context for
+  // servers, which verifies no server certificate.
+  it("QUIRK (security): a server presenting another certificate is trusted and gets the client certificates", () => {
+    const world = buildLxdWorld({ impostor: true });
+    const { ctx } = integratorContext(LxdIntegratorCharm, world);
+    const rel = apiRelation({ 0: certsBag(c0.pem) });
+    const ready = installed(ctx, world, { relations: [rel] });
+    expect(ready.unitStatus).toEqual(new ActiveStatus());
+    const joined = ctx.run(ctx.on.relationJoined(rel, { remoteUnit: 0 }), ready);
+    ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), joined);
+    expect(world.server.serverFingerprint).not.toBe(
+      fingerprintSha256(world.config.lxd_server_cert!),
+    );
+    expect(world.server.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      "GET /1.0 200",
+      "POST /1.0/certificates 201",
+    ]);
+    expect(world.server.isTrusted(c0.fingerprint)).toBe(true);
+  });
+
+  it("the configured server certificate must still load as a CA file: no certificate fails the hook before any connection", () => {
+    const { ctx, world } = integratorContext(LxdIntegratorCharm);
+    const config = { ...world.config, lxd_server_cert: "not a certificate" };
+    expectCharmRaised(
+      () => ctx.run(ctx.on.configChanged(), new State({ config })),
+      PythonSslError,
+      /NO_CERTIFICATE_OR_CRL_FOUND/,
+    );
+    expect(world.server.requests).toEqual([]);
+  });
+
+  it("Python 3.10 and later (a switch, off by default): no client socket from that context, so every credential check fails", () => {
+    expect(LxdIntegratorCharm.python).toBe("3.8");
+    const { ctx, world } = integratorContext(LxdIntegratorModernPythonCharm);
+    expectCharmRaised(
+      () => installed(ctx, world),
+      PythonValueError,
+      /^Cannot create a client socket with a PROTOCOL_TLS_SERVER context$/,
+    );
+    expectCharmRaised(
+      () => ctx.run(ctx.on.configChanged(), new State({ config: world.config })),
+      PythonValueError,
+    );
+    // The TCP connection was made each time; nothing reached LXD's API.
+    expect(world.server.requests.map((r) => r.status)).toEqual([null, null]);
+    // Unreachable LXD still fails first at the connection.
+    world.server.injectFault({ kind: "unreachable" });
+    expectCharmRaised(() => installed(ctx, world), LxdConnectionError);
   });
 });
 

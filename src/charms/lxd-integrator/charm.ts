@@ -9,6 +9,7 @@ import { z } from "zod";
 import { CharmBase } from "../../harness/ops/charm.js";
 import { KeyError, PermissionDeniedError } from "../../harness/ops/errors.js";
 import type { Framework } from "../../harness/ops/framework.js";
+import type { UpstreamPython } from "../../libs/lxd/client.js";
 import { Lxd } from "../../libs/lxd/provider.js";
 import { LxdFixed } from "../../libs/lxd/provider-fixed.js";
 import type { CloudCredential } from "../../model/state.js";
@@ -73,13 +74,19 @@ function cloudCredential(charm: CharmBase): CloudCredential | null {
 
 /** The faithful port of the integrator charm. */
 export class LxdIntegratorCharm extends CharmBase {
+  /**
+   * The Python series the charm runs on: "3.8" (focal, the default) or "3.10+" (jammy and later,
+   * where upstream's TLS context cannot connect at all; see LxdIntegratorModernPythonCharm).
+   */
+  static readonly python: UpstreamPython = "3.8";
   readonly client: Lxd;
 
   constructor(framework: Framework) {
     super(framework);
     framework.observe(this.on.install, () => this.checkCredentials());
     framework.observe(this.on.configChanged, () => this.checkCredentials());
-    this.client = new Lxd(this, LXD_INTEGRATOR_ENDPOINT);
+    const python = (this.constructor as typeof LxdIntegratorCharm).python;
+    this.client = new Lxd(this, LXD_INTEGRATOR_ENDPOINT, { python });
   }
 
   private wire(c: LxdCredentials): void {
@@ -117,6 +124,15 @@ export class LxdIntegratorCharm extends CharmBase {
     this.unit.status = new BlockedStatus(MISSING_CREDENTIALS);
     return false;
   }
+}
+
+/**
+ * The faithful port on Python 3.10 or later (jammy and later): upstream's `Purpose.CLIENT_AUTH`
+ * context is then a server-side context, every connection fails with "Cannot create a client
+ * socket with a PROTOCOL_TLS_SERVER context", and so does every credential check.
+ */
+export class LxdIntegratorModernPythonCharm extends LxdIntegratorCharm {
+  static override readonly python: UpstreamPython = "3.10+";
 }
 
 /** The integrator with upstream's defects fixed (interface object LxdFixed). */

@@ -27,7 +27,7 @@ import type { RelationChangedEvent, RelationJoinedEvent } from "../../harness/op
 import { FrameworkObject, type JujuLogger } from "../../harness/ops/framework.js";
 import { fingerprintSha256, firstCertificatePem } from "../../pki/pem.js";
 import { parseCertificate } from "../../pki/x509.js";
-import { LxdClient, type LxdIdentity } from "./client.js";
+import { LxdClient, type LxdIdentity, type UpstreamPython } from "./client.js";
 import {
   CLIENT_CERTIFICATES_KEY,
   LXD_INTERFACE_VERSION,
@@ -123,16 +123,30 @@ function decodedOrEmpty(raw: string | undefined): unknown {
   return raw === undefined ? [] : (JSON.parse(raw) as unknown);
 }
 
+export interface LxdOptions {
+  /**
+   * The Python series: "3.8" (default; focal, the series upstream's charm was built for) or
+   * "3.10+" (jammy and later), where upstream's TLS context cannot make a client connection, so
+   * `setCredentials` always fails.
+   */
+  readonly python?: UpstreamPython;
+}
+
 /** The LXD interface object on the integrator's side, as upstream wrote it. */
 export class Lxd extends FrameworkObject implements LxdProvider {
   private readonly state: LxdState;
   private readonly logger: JujuLogger;
 
+  /** The Python series the charm runs on (see LxdOptions). */
+  readonly python: UpstreamPython;
+
   constructor(
     private readonly charm: CharmBase,
     readonly relationName: string,
+    options: LxdOptions = {},
   ) {
     super(charm, relationName);
+    this.python = options.python ?? "3.8";
     this.state = this.framework.storedState(this, "state", { ...EMPTY_STATE });
     this.logger = this.framework.getLogger("interface");
     const events = charm.on.relation(relationName);
@@ -172,7 +186,7 @@ export class Lxd extends FrameworkObject implements LxdProvider {
       clientKey: s.clientKey ?? "",
       serverCert: s.serverCert ?? "",
     };
-    return new LxdClient(this.charm.model, identity);
+    return new LxdClient(this.charm.model, identity, { kind: "upstream", python: this.python });
   }
 
   /**
