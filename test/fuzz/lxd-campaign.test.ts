@@ -118,6 +118,28 @@ describe("the lxd campaign", () => {
       expect(verdict("departed", "fixed", s)).toBeNull();
     });
 
+    it("an impostor at the LXD endpoint: the faithful port talks to it, the fixed one refuses it", () => {
+      const impostor = (variant: keyof typeof charm) => {
+        const s = scenario(variant);
+        return {
+          ...s,
+          steps: s.steps.map((step) =>
+            step.op === "deploy" && step.app === "lxd"
+              ? { ...step, charm: `${charm[variant]}-impostor-lxd` }
+              : step,
+          ),
+        };
+      };
+      expect(verdict("server-identity", "faithful", impostor("faithful"))).toMatch(
+        /yet answered 3 request\(s\) of the integrator: GET \/1\.0 200, POST \/1\.0\/certificates 201, POST \/1\.0\/certificates 201$/,
+      );
+      expect(verdict("server-identity", "faithful", scenario("faithful"))).toBeNull();
+      const fixed = impostor("fixed");
+      for (const p of ["server-identity", "no-hook-failure", "invariants"]) {
+        expect(verdict(p, "fixed", fixed), p).toBeNull();
+      }
+    });
+
     it("ill-formed client_certificates: the faithful port's hook fails, the fixed one trusts nothing new", () => {
       const garbage = [
         {
@@ -155,6 +177,10 @@ describe("the lxd campaign", () => {
       "lxd.ill-formed / faithful integrator": {
         message: /relation-changed .*failed: /,
         step: /^write-bag$/,
+      },
+      "lxd.server-identity / faithful integrator": {
+        message:
+          /^the LXD at https:\/\/10\.0\.8\.1:8443 presents certificate [0-9a-f]{12}, not the configured [0-9a-f]{12}, yet answered \d+ request\(s\) of the integrator: GET \/1\.0 200/,
       },
     };
 
