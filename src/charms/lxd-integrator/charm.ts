@@ -2,8 +2,21 @@
  * The lxd-integrator charm: finds LXD credentials (the cloud credential `juju trust` grants,
  * else the four config options) and serves the `lxd` interface on its `api` endpoint.
  *
- * LxdIntegratorCharm is the faithful port (interface object Lxd). LxdIntegratorFixedCharm uses
- * LxdFixed and reports LXD problems in its status instead of failing hooks.
+ * LxdIntegratorCharm is the faithful port (interface object Lxd) of upstream's charm:
+ * canonical/lxd-integrator-operator, src/charm.py (at ae66661); line numbers below refer to that
+ * file. Kept as upstream has it:
+ * - once the interface object holds credentials, install and config-changed do nothing at all
+ *   (`if self.client.is_ready: return`, lines 40-41): a later config change is ignored;
+ * - the cloud credential's attributes are indexed directly, so a missing one fails the hook
+ *   (lines 51-54); "permission denied" from credential-get falls back to config (lines 63-65);
+ * - complete credentials go to the interface object with `set_credentials` (lines 56, 72), whose
+ *   failures (LXD unreachable, not trusted, TLS) fail the hook; incomplete ones give Blocked
+ *   "Missing credentials access; grant with: juju trust" (lines 76-78).
+ * The interface object's QUIRKs are listed in ../../libs/lxd/provider.ts.
+ * LxdIntegratorModernPythonCharm is the same charm on Python 3.10 or later.
+ *
+ * LxdIntegratorFixedCharm uses LxdFixed and reports LXD problems in its status instead of
+ * failing hooks.
  */
 import { z } from "zod";
 import { CharmBase } from "../../harness/ops/charm.js";

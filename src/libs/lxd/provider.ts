@@ -1,23 +1,43 @@
 /**
  * The provider side of the `lxd` interface, ported faithfully from the LXD integrator's
- * interface object (upstream `src/interface.py`, class `Lxd`), defects included so that the
- * property suites can find them. See ../../../../shared/spec/lxd.md; the QUIRKs:
+ * interface object, defects included so that the property suites can find them. Upstream:
+ * canonical/lxd-integrator-operator, src/interface.py, class `Lxd` (at ae66661); line numbers
+ * below refer to that file. See ../../../../shared/spec/lxd.md.
  *
+ * QUIRKs (spec/lxd.md):
  * - relation-changed reads `trusted_certs_fp` from the *requirer's* unit bag, where no requirer
- *   writes it, so the set of "registered" certificates is always empty;
+ *   writes it, so the set of "registered" certificates is always empty (lines 204-207);
  * - the "unregister" branch would fingerprint those fingerprints as if they were PEM text and
- *   fail; with the previous quirk it never runs, so certificates are never removed;
- * - every client certificate is POSTed again on every relation-changed;
- * - there is no relation-departed or relation-broken handler: a requirer's certificates stay
- *   trusted by LXD after it leaves;
+ *   fail (lines 215-217, 144); with the previous quirk it never runs, so certificates are never
+ *   removed from LXD's trust store;
+ * - so every client certificate is POSTed again on every relation-changed (lines 228-232);
+ * - there is no relation-departed or relation-broken handler (only joined and changed are
+ *   observed, lines 44-45): a requirer's certificates stay trusted by LXD after it leaves;
  * - an application-level relation-changed (no remote unit) reads the bag of a missing unit and
- *   the hook fails.
+ *   the hook fails (line 201);
+ * - TLS (security): the client context is `create_default_context(purpose=Purpose.CLIENT_AUTH,
+ *   cafile=server_cert)` with `check_hostname = False` (lines 67-73), a context meant for
+ *   servers that verifies no server certificate: any server answering at the endpoint is
+ *   trusted. On Python 3.10 and later (LxdOptions.python) the same context cannot make a client
+ *   socket, so `setCredentials` always fails (./client.ts models both).
  *
- * Two more upstream behaviours follow from the code, not listed as QUIRKs in the spec:
- * relation-joined finds its relation with `getRelation(endpoint)` (so it raises once the
- * endpoint has two relations) and overwrites `nodes` with an empty `trusted_certs_fp`, dropping
- * fingerprints that earlier relation-changed hooks added; and a fingerprint is added to
- * `trusted_certs_fp` even when LXD refused to register the certificate.
+ * Upstream behaviours that follow from the code, not listed as QUIRKs in the spec:
+ * - relation-joined finds its relation with `get_relation(relation_name)` (line 102), so it
+ *   raises once the endpoint has two relations, and overwrites `nodes` with an empty
+ *   `trusted_certs_fp` (lines 103-111), dropping fingerprints that earlier relation-changed
+ *   hooks added;
+ * - a fingerprint is added to `trusted_certs_fp` even when LXD refused to register the
+ *   certificate (lines 188-194 only log, lines 230-232 add);
+ * - a missing node for the endpoint in this unit's `nodes` raises StopIteration (line 221);
+ * - client certificates are read as pyOpenSSL's `load_certificate(FILETYPE_PEM, ...)` reads
+ *   them (lines 156, 173): the first CERTIFICATE block counts, text and other blocks around it
+ *   are ignored; the POSTed body is that block's (the line scan of lines 163-171);
+ * - the endpoint is used as http.client parses it after "https://" and "http://" are removed
+ *   (lines 74-75): a trailing slash or path after the port is InvalidURL.
+ *
+ * Not modelled: upstream writes the credentials to files under the charm directory and rewrites
+ * them only when missing (lines 125-136), removing them after registrations (lines 114-123); the
+ * port passes the stored credentials to every connection.
  *
  * The fixed variant is LxdFixed (./provider-fixed.ts).
  */
