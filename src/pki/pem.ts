@@ -75,6 +75,44 @@ export function pemToDer(pem: string): Uint8Array {
   return der;
 }
 
+const BEGIN_LINE = /^-----BEGIN (.+)-----$/;
+
+/**
+ * The first certificate in a text, read as OpenSSL's PEM reader reads it (what pyOpenSSL's
+ * `load_certificate(FILETYPE_PEM, text)` does): lines before a BEGIN line are skipped, complete
+ * blocks of other kinds (a private key) are passed over, the first CERTIFICATE block is decoded
+ * and anything after it is ignored. Returns it as a canonical PEM certificate. Throws
+ * InvalidPemError when there is no CERTIFICATE block, or when a block is cut short or the
+ * certificate's body is not base64. (OpenSSL's legacy "X509 CERTIFICATE" label is not accepted.)
+ */
+export function firstCertificatePem(text: string): string {
+  if (typeof text !== "string") {
+    throw new InvalidPemError(`expected a PEM certificate string, got ${typeof text}`);
+  }
+  const lines = text.split("\n").map((line) => line.trimEnd());
+  let i = 0;
+  while (i < lines.length) {
+    const begin = BEGIN_LINE.exec(lines[i] ?? "");
+    i += 1;
+    if (!begin) continue;
+    const label = begin[1] as string;
+    const endLine = `-----END ${label}-----`;
+    const end = lines.indexOf(endLine, i);
+    if (end === -1) throw new InvalidPemError(`not a PEM certificate: missing "${endLine}"`);
+    if (label === CERTIFICATE_LABEL) {
+      const der = decodeBase64Strict(lines.slice(i, end).join(""));
+      if (der === null) {
+        throw new InvalidPemError("not a PEM certificate: the body is empty or not valid base64");
+      }
+      return derToPem(der);
+    }
+    i = end + 1;
+  }
+  throw new InvalidPemError(
+    `not a PEM certificate: no "${BEGIN_CERTIFICATE}" block in ${describe(text)}`,
+  );
+}
+
 /** Encodes DER bytes as a PEM block with the given label, 64 characters a line. */
 export function encodePem(label: string, der: Uint8Array): string {
   const base64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("base64");

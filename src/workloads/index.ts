@@ -2,6 +2,7 @@
 export { LxdServerRegistry } from "./lxd-registry.js";
 export {
   type ActiveLxdFault,
+  endpointAddress,
   LxdConnectionError,
   type LxdErrorBody,
   type LxdFault,
@@ -17,5 +18,6 @@ export {
   type LxdSyncBody,
   LxdTlsError,
   normaliseEndpoint,
+  PythonValueError,
   type TrustedCertificate,
 } from "./lxd-server.js";

@@ -3,6 +3,7 @@
  * cloud credential) reaches the right server. An endpoint nobody serves is unreachable.
  */
 import {
+  endpointAddress,
   LxdConnectionError,
   type LxdMethod,
   type LxdRequestOptions,
@@ -60,6 +61,38 @@ export class LxdServerRegistry {
   ): LxdResponse {
     const server = this.get(endpoint);
     if (server === undefined) throw new LxdConnectionError(endpoint);
+    return server.request(method, path, options);
+  }
+
+  /**
+   * The server listening at a host and port (its endpoint URL's, see endpointAddress), as a
+   * client that connects to an address rather than a URL finds it.
+   */
+  at(host: string, port: number): LxdServer | undefined {
+    const wanted = host.toLowerCase();
+    for (const server of this.#servers.values()) {
+      const address = endpointAddress(server.endpoint);
+      if (address !== null && address.host === wanted && address.port === port) return server;
+    }
+    return undefined;
+  }
+
+  /**
+   * Sends a request to the server at a host and port. Throws LxdConnectionError
+   * ("connection refused: <host>:<port>") when none listens there.
+   */
+  requestAt(
+    host: string,
+    port: number,
+    method: LxdMethod,
+    path: string,
+    options: LxdRequestOptions = {},
+  ): LxdResponse {
+    const server = this.at(host, port);
+    if (server === undefined) {
+      const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+      throw new LxdConnectionError(address);
+    }
     return server.request(method, path, options);
   }
 

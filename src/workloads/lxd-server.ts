@@ -59,6 +59,13 @@ export interface LxdRequestOptions {
   readonly clientKeyPem?: string | null;
   /** The server certificate the client pins; when given it must be this server's. */
   readonly serverCertPem?: string | null;
+  /**
+   * The kind of TLS context the client made. "client" (default) makes client sockets. "server"
+   * is a context meant for servers, as Python 3.10 and later make for `Purpose.CLIENT_AUTH`: the
+   * TCP connection is made, then no client socket can be created and the request never reaches
+   * LXD (PythonValueError).
+   */
+  readonly tlsContext?: "client" | "server";
   /** The JSON request body. */
   readonly body?: unknown;
 }
@@ -154,6 +161,14 @@ export class LxdTlsError extends LxdConnectionError {
   }
 }
 
+/**
+ * Python's ValueError from `SSLContext.wrap_socket` on a server-side context: the client's TLS
+ * context cannot make a client socket (see LxdRequestOptions.tlsContext).
+ */
+export class PythonValueError extends Error {
+  override readonly name = "ValueError";
+}
+
 /** Raised by injectFault and restore on malformed input; the message names the bad field. */
 export class LxdInputError extends Error {
   override readonly name = "LxdInputError";
@@ -209,6 +224,23 @@ function keyMatchesCertificate(certPem: string, keyPem: string): boolean {
   }
   keyPairCache.set(cacheKey, matches);
   return matches;
+}
+
+/**
+ * The host and port a URL endpoint listens on (IPv6 brackets dropped, host lower-cased, the
+ * scheme's default port when none is given), or null when the endpoint is not a URL.
+ */
+export function endpointAddress(endpoint: string): { host: string; port: number } | null {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return null;
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (host === "") return null;
+  const port = url.port === "" ? (url.protocol === "http:" ? 80 : 443) : Number(url.port);
+  return { host, port };
 }
 
 export class LxdServer {
@@ -396,6 +428,12 @@ export class LxdServer {
       this.#consume(fault);
       record(null, null, fault.kind);
       throw new LxdConnectionError(this.endpoint);
+    }
+    if (options.tlsContext === "server") {
+      record(null, null, null);
+      throw new PythonValueError(
+        "Cannot create a client socket with a PROTOCOL_TLS_SERVER context",
+      );
     }
     let caller: string | null;
     try {

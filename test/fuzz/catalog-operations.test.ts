@@ -11,6 +11,8 @@ import {
   scenarioSchema,
 } from "../../src/fuzz/operations.js";
 import { InputError } from "../../src/model/errors.js";
+import { fingerprintSha256 } from "../../src/pki/pem.js";
+import type { LxdServerRegistry } from "../../src/workloads/lxd-registry.js";
 
 describe("CharmCatalog", () => {
   const bundled = bundledCatalog();
@@ -30,7 +32,8 @@ describe("CharmCatalog", () => {
         "lxd-consumer",
         "lxd-integrator",
         "lxd-integrator-fixed",
-        "lxd-integrator-upstream-wiring",
+        "lxd-integrator-fixed-impostor-lxd",
+        "lxd-integrator-impostor-lxd",
       ]),
     );
     expect(bundled.all().map((c) => c.name)).toEqual(bundled.names());
@@ -53,11 +56,8 @@ describe("CharmCatalog", () => {
   });
 
   it("the lxd integrators bring the LXD world; each call builds a fresh one", () => {
-    for (const name of [
-      "lxd-integrator",
-      "lxd-integrator-fixed",
-      "lxd-integrator-upstream-wiring",
-    ]) {
+    const impostors = ["lxd-integrator-impostor-lxd", "lxd-integrator-fixed-impostor-lxd"];
+    for (const name of ["lxd-integrator", "lxd-integrator-fixed", ...impostors]) {
       const entry = bundled.get(name);
       const a = entry.environment?.();
       const b = entry.environment?.();
@@ -65,6 +65,10 @@ describe("CharmCatalog", () => {
       expect(Object.keys(a?.external ?? {}), name).toEqual(["lxd"]);
       expect(a?.external?.lxd, name).not.toBe(b?.external?.lxd);
       expect(Object.keys(entry.calls)).toEqual(["trustStore"]);
+      const registry = a?.external?.lxd as LxdServerRegistry | undefined;
+      const server = registry?.get("https://10.0.8.1:8443");
+      const configured = fingerprintSha256(a?.credential?.attrs["server-cert"] ?? "");
+      expect(server?.serverFingerprint === configured, name).toBe(!impostors.includes(name));
     }
     expect(bundled.get("lxd-consumer").environment).toBeUndefined();
   });

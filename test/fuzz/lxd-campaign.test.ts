@@ -12,14 +12,13 @@ import { type ScenarioInput, scenarioSchema } from "../../src/fuzz/operations.js
 import { findingOf } from "../../src/fuzz/report.js";
 
 const cases = lxdCases();
-const caseOf = (property: string, variant: "intended" | "upstream" | "fixed"): FuzzCase => {
+const caseOf = (property: string, variant: "faithful" | "fixed"): FuzzCase => {
   const c = cases.find((x) => x.property === `lxd.${property}` && x.variant.includes(variant));
   if (!c) throw new Error(`no case lxd.${property} for ${variant}`);
   return c;
 };
 const charm = {
-  intended: "lxd-integrator",
-  upstream: "lxd-integrator-upstream-wiring",
+  faithful: "lxd-integrator",
   fixed: "lxd-integrator-fixed",
 } as const;
 
@@ -54,7 +53,10 @@ describe("the lxd campaign", () => {
       if (c.variant === "fixed integrator") expect(c.expect).toBe("hold");
     }
     expect(cases.map((c) => `${c.property} / ${c.variant}`)).toContain(
-      "lxd.departed / faithful integrator (intended wiring)",
+      "lxd.departed / faithful integrator",
+    );
+    expect(cases.some((c) => /wiring/.test(c.variant) || /never wired/.test(c.quirk ?? ""))).toBe(
+      false,
     );
   });
 
@@ -63,11 +65,11 @@ describe("the lxd campaign", () => {
     const removeRelation = [{ op: "remove-relation" as const, a: "lxd:api", b: "app:lxd" }];
 
     it("a removed consumer unit: the faithful port keeps trusting it, the fixed one does not", () => {
-      const faithful = scenario("intended", removeUnit);
-      expect(verdict("departed", "intended", faithful)).toMatch(
+      const faithful = scenario("faithful", removeUnit);
+      expect(verdict("departed", "faithful", faithful)).toMatch(
         /^app\/1 \(removed\) left, but LXD still trusts its certificate [0-9a-f]{12}$/,
       );
-      expect(verdict("trust-store", "intended", faithful)).toMatch(
+      expect(verdict("trust-store", "faithful", faithful)).toMatch(
         /^LXD still trusts certificate\(s\) no related unit publishes: [0-9a-f]{12} of app\/1$/,
       );
       const fixed = scenario("fixed", removeUnit);
@@ -77,7 +79,7 @@ describe("the lxd campaign", () => {
     });
 
     it("a removed relation: its units are no longer related, so no longer trusted", () => {
-      expect(verdict("departed", "intended", scenario("intended", removeRelation))).toMatch(
+      expect(verdict("departed", "faithful", scenario("faithful", removeRelation))).toMatch(
         /^app\/0 \(no longer related\) left, but LXD still trusts its certificate/,
       );
       expect(verdict("departed", "fixed", scenario("fixed", removeRelation))).toBeNull();
@@ -85,8 +87,8 @@ describe("the lxd campaign", () => {
     });
 
     it("two consumer applications: the faithful port's relation-joined raises", () => {
-      const s = scenario("intended", [], true);
-      expect(verdict("no-hook-failure", "intended", s)).toMatch(
+      const s = scenario("faithful", [], true);
+      expect(verdict("no-hook-failure", "faithful", s)).toMatch(
         /^lxd\/0 relation-joined \(relation \d\) failed: TooManyRelatedAppsError: /,
       );
       const fixed = scenario("fixed", [], true);
@@ -116,16 +118,26 @@ describe("the lxd campaign", () => {
       expect(verdict("departed", "fixed", s)).toBeNull();
     });
 
-    it("upstream wiring: nothing published, nothing trusted, nothing fails", () => {
-      const s = scenario("upstream");
-      expect(verdict("trust-store", "upstream", s)).toMatch(
-        /^LXD does not trust the certificate of related unit\(s\) app\/0 \([0-9a-f]{12}\), app\/1/,
+    it("an impostor at the LXD endpoint: the faithful port talks to it, the fixed one refuses it", () => {
+      const impostor = (variant: keyof typeof charm) => {
+        const s = scenario(variant);
+        return {
+          ...s,
+          steps: s.steps.map((step) =>
+            step.op === "deploy" && step.app === "lxd"
+              ? { ...step, charm: `${charm[variant]}-impostor-lxd` }
+              : step,
+          ),
+        };
+      };
+      expect(verdict("server-identity", "faithful", impostor("faithful"))).toMatch(
+        /yet answered 3 request\(s\) of the integrator: GET \/1\.0 200, POST \/1\.0\/certificates 201, POST \/1\.0\/certificates 201$/,
       );
-      expect(verdict("listed", "upstream", s)).toBe(
-        "lxd/0 publishes no nodes in relation 1 (app), which has units app/0, app/1",
-      );
-      expect(verdict("departed", "upstream", scenario("upstream", removeUnit))).toBeNull();
-      expect(verdict("no-hook-failure", "upstream", s)).toBeNull();
+      expect(verdict("server-identity", "faithful", scenario("faithful"))).toBeNull();
+      const fixed = impostor("fixed");
+      for (const p of ["server-identity", "no-hook-failure", "invariants"]) {
+        expect(verdict(p, "fixed", fixed), p).toBeNull();
+      }
     });
 
     it("ill-formed client_certificates: the faithful port's hook fails, the fixed one trusts nothing new", () => {
@@ -138,7 +150,7 @@ describe("the lxd campaign", () => {
           data: { client_certificates: '["not a certificate"]' },
         },
       ];
-      expect(verdict("ill-formed", "intended", scenario("intended", garbage))).toMatch(
+      expect(verdict("ill-formed", "faithful", scenario("faithful", garbage))).toMatch(
         /^lxd\/0 relation-changed \(relation 1\) failed: InvalidPemError: /,
       );
       expect(verdict("ill-formed", "fixed", scenario("fixed", garbage))).toBeNull();
@@ -149,28 +161,26 @@ describe("the lxd campaign", () => {
     const quirkCases = cases.filter((c) => c.expect === "quirk");
     /** What the shrunk counterexample of each quirk case must show. */
     const shows: Record<string, { message: RegExp; step?: RegExp }> = {
-      "lxd.trust-store / faithful integrator (intended wiring)": {
+      "lxd.trust-store / faithful integrator": {
         message: /^LXD (still trusts|does not trust) /,
       },
-      "lxd.listed / faithful integrator (intended wiring)": {
+      "lxd.listed / faithful integrator": {
         message: /does not list the fingerprint of|publishes no nodes/,
       },
-      "lxd.departed / faithful integrator (intended wiring)": {
+      "lxd.departed / faithful integrator": {
         message: /left, but LXD still trusts its certificate/,
         step: /^(remove-unit|remove-relation)$/,
       },
-      "lxd.no-hook-failure / faithful integrator (intended wiring)": {
+      "lxd.no-hook-failure / faithful integrator": {
         message: /relation-joined .*failed: TooManyRelatedAppsError/,
       },
-      "lxd.ill-formed / faithful integrator (intended wiring)": {
+      "lxd.ill-formed / faithful integrator": {
         message: /relation-changed .*failed: /,
         step: /^write-bag$/,
       },
-      "lxd.trust-store / faithful integrator (upstream wiring)": {
-        message: /^LXD does not trust the certificate of related unit/,
-      },
-      "lxd.listed / faithful integrator (upstream wiring)": {
-        message: /publishes no nodes in relation/,
+      "lxd.server-identity / faithful integrator": {
+        message:
+          /^the LXD at https:\/\/10\.0\.8\.1:8443 presents certificate [0-9a-f]{12}, not the configured [0-9a-f]{12}, yet answered \d+ request\(s\) of the integrator: GET \/1\.0 200/,
       },
     };
 

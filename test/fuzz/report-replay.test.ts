@@ -33,10 +33,10 @@ let finding: Finding;
 let holds: CaseResult;
 
 beforeAll(() => {
-  quirkCase = caseOf("lxd.listed", "upstream wiring");
+  quirkCase = caseOf("lxd.listed", "faithful");
   quirk = runCase(quirkCase, { seed: 11, runs: 20 });
   finding = findingOf(quirkCase, quirk) as Finding;
-  holds = runCase(caseOf("lxd.invariants", "upstream wiring"), { seed: 11, runs: 3 });
+  holds = runCase(caseOf("lxd.invariants", "faithful"), { seed: 11, runs: 3 });
 });
 
 const synthetic = (
@@ -56,19 +56,15 @@ const synthetic = (
 describe("findings", () => {
   it("a quirk found gives a finding with a replay and a diagram named after the case", () => {
     expect(quirk.verdict).toBe("quirk-found");
-    expect(finding.replayFile).toBe(
-      "replays/lxd--lxd-listed--faithful-integrator-upstream-wiring.json",
-    );
-    expect(finding.diagramFile).toBe(
-      "diagrams/lxd--lxd-listed--faithful-integrator-upstream-wiring.mmd",
-    );
+    expect(finding.replayFile).toBe("replays/lxd--lxd-listed--faithful-integrator.json");
+    expect(finding.diagramFile).toBe("diagrams/lxd--lxd-listed--faithful-integrator.mmd");
     expect(finding.mermaid).toMatch(/^sequenceDiagram\n/);
     expect(finding.replay).toMatchObject({
       format: "charmsim-replay",
       campaign: "lxd",
       property: "lxd.listed",
       expect: "quirk",
-      quirk: "never wired",
+      quirk: quirkCase.quirk,
       seed: 11,
       verdict: quirk.counterexample?.message,
       scenario: quirk.counterexample?.scenario,
@@ -99,10 +95,8 @@ describe("formatTable", () => {
       const at = header.indexOf(h);
       for (const row of rows.slice(1)) expect(row[at - 1], `${h} in ${row}`).toBe(" ");
     }
-    expect(rows[1]).toMatch(
-      /^lxd +lxd\.invariants +faithful integrator \(upstream wiring\) +3 +holds +- +-$/,
-    );
-    expect(rows[2]).toContain("quirk found (never wired)");
+    expect(rows[1]).toMatch(/^lxd +lxd\.invariants +faithful integrator +3 +holds +- +-$/);
+    expect(rows[2]).toContain(`quirk found (${quirkCase.quirk})`);
     expect(rows[2]).toContain(` ${quirk.counterexample?.size} `);
     expect(rows[2]?.endsWith(finding.replayFile)).toBe(true);
   });
@@ -159,8 +153,8 @@ describe("report.json and the report directory", () => {
     expect(readFileSync(join(dir, finding.diagramFile), "utf8")).toBe(finding.mermaid);
     const md = readFileSync(join(dir, "report.md"), "utf8");
     expect(md).toContain("Seed 9, shard 2/3.");
-    expect(md).toContain("## lxd.listed — faithful integrator (upstream wiring)");
-    expect(md).toContain("Minimal steps:\n\n1. deploy lxd (lxd-integrator-upstream-wiring) x");
+    expect(md).toContain("## lxd.listed — faithful integrator");
+    expect(md).toContain("Minimal steps:\n\n1. deploy lxd (lxd-integrator) x");
     expect(md).toContain("```mermaid\nsequenceDiagram");
   });
 

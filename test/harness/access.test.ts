@@ -432,7 +432,7 @@ describe("relation lookups", () => {
     expectCharmRaised(() => ctx.run(ctx.on.install(), new State()), KeyError);
   });
 
-  it("the inactive relation's own bags cannot be read or written", () => {
+  it("the inactive relation's own bags read empty and cannot be written (as ops: dead relations tell no tales)", () => {
     const rel = db();
     const write = context((charm, fw) => {
       fw.observe(charm.on.install, () => {
@@ -443,14 +443,21 @@ describe("relation lookups", () => {
       () => write.run(write.on.install(), new State({ relations: [rel] })),
       RelationNotFoundError,
     );
+    const seen: unknown[] = [];
     const read = context((charm, fw) => {
       fw.observe(charm.on.install, () => {
-        charm.model.getRelation("db", 999)?.data.get(charm.unit).get("k");
+        const bag = charm.model.getRelation("db", 999)?.data.get(charm.unit);
+        seen.push(bag?.get("k"), bag?.has("k"), bag?.toObject(), bag?.entries());
+        const appBag = charm.model.getRelation("db", 999)?.data.get(charm.app);
+        seen.push(appBag?.toObject());
       });
     });
+    read.run(read.on.install(), new State({ leader: true, relations: [rel] }));
+    expect(seen).toEqual([undefined, false, {}, [], {}]);
+    // Access rules still come first: a non-leader cannot read its application's bag.
     expectCharmRaised(
       () => read.run(read.on.install(), new State({ relations: [rel] })),
-      RelationNotFoundError,
+      RelationDataAccessError,
     );
   });
 

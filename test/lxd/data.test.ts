@@ -4,7 +4,7 @@ import { fixtureCertificateFor } from "../../src/charms/lxd-consumer/certificate
 import { lxdConsumerSpec } from "../../src/charms/lxd-consumer/metadata.js";
 import { lxdIntegratorSpec } from "../../src/charms/lxd-integrator/metadata.js";
 import { buildLxdWorld, lxdVariants } from "../../src/charms/lxd-integrator/variants.js";
-import { LxdClient } from "../../src/libs/lxd/client.js";
+import { LxdClient, PythonInvalidUrlError, pythonHostPort } from "../../src/libs/lxd/client.js";
 import { pythonJsonDumps, readClientCertificates, versionSchema } from "../../src/libs/lxd/data.js";
 import { PythonTypeError, pythonSet } from "../../src/libs/lxd/provider.js";
 import { charmSpec, loadCharmSpec } from "../../src/model/metadata.js";
@@ -89,5 +89,35 @@ describe("lxd charms: metadata and registry", () => {
       serverCert: world.config.lxd_server_cert!,
     });
     expect(client.serverInfo()).toEqual({ auth: "trusted", serverName: "other" });
+  });
+});
+
+describe("pythonHostPort: where upstream's HTTPSConnection connects", () => {
+  it.each([
+    ["https://10.0.8.1:8443", { host: "10.0.8.1", port: 8443 }],
+    ["10.0.8.1:8443", { host: "10.0.8.1", port: 8443 }],
+    ["http://lxd.example:8443", { host: "lxd.example", port: 8443 }],
+    ["https://lxd.example", { host: "lxd.example", port: 443 }],
+    ["https://lxd.example:", { host: "lxd.example", port: 443 }],
+    ["https://[fd00::1]:8443", { host: "fd00::1", port: 8443 }],
+    ["https://[fd00::1]", { host: "fd00::1", port: 443 }],
+    ["https://h: 8_443 ", { host: "h", port: 8443 }],
+    ["https://https://h:1", { host: "h", port: 1 }],
+  ])("%s", (endpoint, address) => {
+    expect(pythonHostPort(endpoint)).toEqual(address);
+  });
+
+  it.each([
+    ["https://h:8443/", "nonnumeric port: '8443/'"],
+    ["https://h:8443/1.0", "nonnumeric port: '8443/1.0'"],
+    ["https://user@h:x", "nonnumeric port: 'x'"],
+  ])("%s is InvalidURL", (endpoint, message) => {
+    expect(() => pythonHostPort(endpoint)).toThrow(PythonInvalidUrlError);
+    expect(() => pythonHostPort(endpoint)).toThrow(message);
+  });
+
+  it("a host with a space or control character is InvalidURL", () => {
+    expect(() => pythonHostPort(" https://h:8443")).toThrow(/can't contain control characters/);
+    expect(() => pythonHostPort("https://h\n:8443")).toThrow(PythonInvalidUrlError);
   });
 });

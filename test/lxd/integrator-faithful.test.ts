@@ -6,18 +6,20 @@ import { describe, expect, it } from "vitest";
 import { fixtureCertificateFor } from "../../src/charms/lxd-consumer/certificates.js";
 import {
   LxdIntegratorCharm,
-  LxdIntegratorUpstreamWiringCharm,
-  lxdIntegratorCharm,
+  LxdIntegratorFixedCharm,
+  LxdIntegratorModernPythonCharm,
   MISSING_CREDENTIALS,
 } from "../../src/charms/lxd-integrator/charm.js";
+import { bundledCatalog } from "../../src/fuzz/campaigns/index.js";
 import { UncaughtCharmError } from "../../src/harness/context.js";
 import { KeyError, TooManyRelatedAppsError } from "../../src/harness/ops/errors.js";
+import { PythonInvalidUrlError, PythonSslError } from "../../src/libs/lxd/client.js";
 import { LxdNotTrustedError, PythonTypeError } from "../../src/libs/lxd/provider.js";
 import { DeferredEvent, State, StoredState } from "../../src/model/state.js";
-import { ActiveStatus, BlockedStatus } from "../../src/model/status.js";
+import { ActiveStatus, BlockedStatus, MaintenanceStatus } from "../../src/model/status.js";
 import { fixtureCertificate } from "../../src/pki/fixtures.js";
-import { InvalidPemError } from "../../src/pki/pem.js";
-import { LxdConnectionError } from "../../src/workloads/lxd-server.js";
+import { fingerprintSha256, InvalidPemError } from "../../src/pki/pem.js";
+import { LxdConnectionError, PythonValueError } from "../../src/workloads/lxd-server.js";
 import { expectCharmRaised } from "../harness/helpers.js";
 import {
   apiRelation,
@@ -25,6 +27,7 @@ import {
   certsBag,
   installed,
   integratorContext,
+  type LxdWorld,
   nodesOf,
 } from "./helpers.js";
 
@@ -131,20 +134,162 @@ describe("faithful integrator: credentials (install / config-changed)", () => {
     expectCharmRaised(() => installed(ctx, world), LxdConnectionError, /connection refused/);
   });
 
-  it("QUIRK (never wired): with upstream wiring the credentials never reach the interface", () => {
-    expect(lxdIntegratorCharm("upstream")).toBe(LxdIntegratorUpstreamWiringCharm);
-    expect(lxdIntegratorCharm("intended")).toBe(LxdIntegratorCharm);
-    const { ctx, world } = integratorContext(LxdIntegratorUpstreamWiringCharm);
+  // Upstream's set_credentials call is commented out only in the repository's first commit,
+  // which had no lxd interface at all; every revision with the interface wires the credentials
+  // (src/charm.py, lines 56 and 72). There is no unwired flavour to model.
+  it("hands the credentials to the interface object, and there is no unwired flavour", async () => {
+    const charmModule: Record<string, unknown> = await import(
+      "../../src/charms/lxd-integrator/index.js"
+    );
+    expect(Object.keys(charmModule).filter((name) => /wiring/i.test(name))).toEqual([]);
+    const catalog = bundledCatalog();
+    const integrators = catalog.names().filter((name) => name.startsWith("lxd-integrator"));
+    expect(integrators.filter((name) => /wiring/.test(name))).toEqual([]);
+    expect(new Set(integrators.map((name) => catalog.get(name).charm))).toEqual(
+      new Set([LxdIntegratorCharm, LxdIntegratorFixedCharm]),
+    );
+    const { ctx, world } = integratorContext(LxdIntegratorCharm);
     const out = installed(ctx, world);
-    expect(out.unitStatus).toEqual(new ActiveStatus());
-    expect(storedOf(out, "LxdIntegratorUpstreamWiringCharm/Lxd[api]")).toEqual({
-      endpoint: null,
-      serverName: null,
-      clientCert: null,
-      clientKey: null,
-      serverCert: null,
+    expect(storedOf(out)).toMatchObject({ endpoint: world.credential.endpoint });
+    expect(world.server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /1.0"]);
+  });
+});
+
+describe("faithful integrator: a ready interface ignores install and config-changed", () => {
+  // Upstream's _check_credentials begins with `if self.client.is_ready: return`
+  // (src/charm.py, lines 40-41).
+  it("config-changed on a ready unit asks LXD nothing, leaves the status and keeps the endpoint", () => {
+    const { ctx, world } = integratorContext(LxdIntegratorCharm);
+    const ready = installed(ctx, world);
+    world.server.clearRequestLog();
+    world.server.injectFault({ kind: "unreachable" });
+    const other = fixtureCertificate("client-05");
+    const config = {
+      lxd_endpoint: "https://10.0.9.9:8443",
+      lxd_client_cert: other.certPem,
+      lxd_client_key: other.keyPem,
+      lxd_server_cert: world.config.lxd_server_cert!,
+    };
+    const busy = ready.with({
+      unitStatus: new MaintenanceStatus("upgrading"),
+      config,
+      trusted: false,
     });
+    const out = ctx.run(ctx.on.configChanged(), busy);
     expect(world.server.requests).toEqual([]);
+    expect(out.unitStatus).toEqual(new MaintenanceStatus("upgrading"));
+    expect(storedOf(out)).toEqual(storedOf(ready));
+  });
+
+  it("install on a ready unit does not even read the credential", () => {
+    const { ctx, world } = integratorContext(LxdIntegratorCharm);
+    const ready = installed(ctx, world);
+    world.server.clearRequestLog();
+    const { "server-cert": _dropped, ...attrs } = world.credential.attrs;
+    const out = ctx.run(
+      ctx.on.install(),
+      ready.with({
+        credential: { ...world.credential, attrs },
+        unitStatus: new BlockedStatus("x"),
+      }),
+    );
+    expect(out.unitStatus).toEqual(new BlockedStatus("x"));
+    expect(world.server.requests).toEqual([]);
+  });
+});
+
+describe("faithful integrator: the endpoint as Python's http.client reads it", () => {
+  // Upstream strips "https://" and "http://" and hands the rest to HTTPSConnection, which splits
+  // host:port (src/interface.py, lines 74-75).
+  const withEndpoint = (world: LxdWorld, endpoint: string) =>
+    new State({ config: { ...world.config, lxd_endpoint: endpoint } });
+
+  it.each([
+    ["a trailing slash", "https://10.0.8.1:8443/", "8443/"],
+    ["a path after the port", "https://10.0.8.1:8443/1.0", "8443/1.0"],
+    ["a port that is not a number", "https://10.0.8.1:lxd", "lxd"],
+  ])(
+    "%s fails the hook with InvalidURL: nonnumeric port, and nothing reaches LXD",
+    (_w, url, tail) => {
+      const { ctx, world } = integratorContext(LxdIntegratorCharm);
+      expectCharmRaised(
+        () => ctx.run(ctx.on.configChanged(), withEndpoint(world, url)),
+        PythonInvalidUrlError,
+        new RegExp(`^nonnumeric port: '${tail.replace(/[./]/g, "\\$&")}'$`),
+      );
+      expect(world.server.requests).toEqual([]);
+    },
+  );
+
+  it("host:port without a scheme reaches the same server", () => {
+    const { ctx, world } = integratorContext(LxdIntegratorCharm);
+    const out = ctx.run(ctx.on.configChanged(), withEndpoint(world, "10.0.8.1:8443"));
+    expect(out.unitStatus).toEqual(new ActiveStatus());
+    expect(world.server.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      "GET /1.0 200",
+    ]);
+  });
+
+  it("no port means port 443, where no LXD listens: the hook fails to connect", () => {
+    const { ctx, world } = integratorContext(LxdIntegratorCharm);
+    expectCharmRaised(
+      () => ctx.run(ctx.on.configChanged(), withEndpoint(world, "https://10.0.8.1")),
+      LxdConnectionError,
+      /10\.0\.8\.1:443/,
+    );
+  });
+});
+
+describe("faithful integrator: TLS as upstream does it", () => {
+  // Upstream's context is ssl.create_default_context(purpose=Purpose.CLIENT_AUTH,
+  // cafile=server_cert) with check_hostname off (src/interface.py, lines 67-73): a context for
+  // servers, which verifies no server certificate.
+  it("QUIRK (security): a server presenting another certificate is trusted and gets the client certificates", () => {
+    const world = buildLxdWorld({ impostor: true });
+    const { ctx } = integratorContext(LxdIntegratorCharm, world);
+    const rel = apiRelation({ 0: certsBag(c0.pem) });
+    const ready = installed(ctx, world, { relations: [rel] });
+    expect(ready.unitStatus).toEqual(new ActiveStatus());
+    const joined = ctx.run(ctx.on.relationJoined(rel, { remoteUnit: 0 }), ready);
+    ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), joined);
+    expect(world.server.serverFingerprint).not.toBe(
+      fingerprintSha256(world.config.lxd_server_cert!),
+    );
+    expect(world.server.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      "GET /1.0 200",
+      "POST /1.0/certificates 201",
+    ]);
+    expect(world.server.isTrusted(c0.fingerprint)).toBe(true);
+  });
+
+  it("the configured server certificate must still load as a CA file: no certificate fails the hook before any connection", () => {
+    const { ctx, world } = integratorContext(LxdIntegratorCharm);
+    const config = { ...world.config, lxd_server_cert: "not a certificate" };
+    expectCharmRaised(
+      () => ctx.run(ctx.on.configChanged(), new State({ config })),
+      PythonSslError,
+      /NO_CERTIFICATE_OR_CRL_FOUND/,
+    );
+    expect(world.server.requests).toEqual([]);
+  });
+
+  it("Python 3.10 and later (a switch, off by default): no client socket from that context, so every credential check fails", () => {
+    expect(LxdIntegratorCharm.python).toBe("3.8");
+    const { ctx, world } = integratorContext(LxdIntegratorModernPythonCharm);
+    expectCharmRaised(
+      () => installed(ctx, world),
+      PythonValueError,
+      /^Cannot create a client socket with a PROTOCOL_TLS_SERVER context$/,
+    );
+    expectCharmRaised(
+      () => ctx.run(ctx.on.configChanged(), new State({ config: world.config })),
+      PythonValueError,
+    );
+    // The TCP connection was made each time; nothing reached LXD's API.
+    expect(world.server.requests.map((r) => r.status)).toEqual([null, null]);
+    // Unreachable LXD still fails first at the connection.
+    world.server.injectFault({ kind: "unreachable" });
+    expectCharmRaised(() => installed(ctx, world), LxdConnectionError);
   });
 });
 
@@ -347,6 +492,37 @@ describe("faithful integrator: relation-changed", () => {
       expect(world.server.trustedFingerprints()).toEqual(before);
     },
   );
+
+  // Upstream parses each client certificate with pyOpenSSL's load_certificate(FILETYPE_PEM, ...)
+  // and posts the body of the first CERTIFICATE block (src/interface.py, lines 163-175): the
+  // first certificate in the text counts, whatever comes before or after it.
+  describe("client certificates are read as pyOpenSSL's load_certificate reads them", () => {
+    const key = fixtureCertificate("client-05").keyPem;
+    it.each([
+      ["a comment line before it", `issued for app/0 by the team CA\n${c0.pem}`],
+      ["a private key before it", `${key}${c0.pem}`],
+      ["another certificate after it", `${c0.pem}${c1.pem}`],
+      ["text after it", `${c0.pem}that was the certificate\n`],
+    ])("%s: the first certificate is registered and listed", (_what, text) => {
+      const { ctx, world, rel, state } = readyWithRelation({ 0: certsBag(text) });
+      world.server.clearRequestLog();
+      const out = ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state);
+      expect(world.server.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+        "POST /1.0/certificates 201",
+      ]);
+      expect(world.server.isTrusted(c0.fingerprint)).toBe(true);
+      expect(world.server.trustedCertificate(c0.fingerprint)?.name).toBe("client-00");
+      expect(world.server.isTrusted(c1.fingerprint)).toBe(false);
+      expect(nodesOf(out, rel.id)[0]?.trusted_certs_fp).toEqual([c0.fingerprint]);
+    });
+
+    it("a text with a key but no certificate fails the hook and trusts nothing", () => {
+      const { ctx, world, rel, state } = readyWithRelation({ 0: certsBag(key) });
+      const before = world.server.trustedFingerprints();
+      expectCharmRaised(() => ctx.run(ctx.on.relationChanged(rel), state), InvalidPemError);
+      expect(world.server.trustedFingerprints()).toEqual(before);
+    });
+  });
 
   it("an empty JSON object counts as no certificates, as Python's set({}) does", () => {
     const { ctx, world, rel, state } = readyWithRelation({ 0: { client_certificates: "{}" } });

@@ -18,6 +18,7 @@ import { ActiveStatus, BlockedStatus, WaitingStatus } from "../../src/model/stat
 import { fixtureCertificate } from "../../src/pki/fixtures.js";
 import {
   apiRelation,
+  buildLxdWorld,
   certsBag,
   installed,
   integratorContext,
@@ -110,6 +111,15 @@ describe("fixed integrator: credentials", () => {
     const out = ctx.run(ctx.on.configChanged(), new State({ config }));
     expect(out.unitStatus.name).toBe("blocked");
     expect(out.unitStatus.message).toMatch(/tls handshake .* failed: client key does not match/);
+  });
+
+  it("refuses a server presenting another certificate than the configured one: Blocked, nothing sent", () => {
+    const world = buildLxdWorld({ impostor: true });
+    const { ctx } = integratorContext(LxdIntegratorFixedCharm, world);
+    const out = installed(ctx, world);
+    expect(out.unitStatus.name).toBe("blocked");
+    expect(out.unitStatus.message).toMatch(/server certificate does not match the pinned one/);
+    expect(world.server.requests.map((r) => r.status)).toEqual([null]);
   });
 
   it("waits while LXD is unreachable and recovers at update-status", () => {

@@ -4,10 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { fixtureCertificateFor } from "../../src/charms/lxd-consumer/certificates.js";
-import {
-  LxdIntegratorUpstreamWiringCharm,
-  MISSING_CREDENTIALS,
-} from "../../src/charms/lxd-integrator/charm.js";
+import { MISSING_CREDENTIALS } from "../../src/charms/lxd-integrator/charm.js";
 import {
   buildLxdWorld,
   type LxdVariantName,
@@ -396,43 +393,6 @@ describe("LXD faults", () => {
     s.sim.assertNoErrors();
     expect(s.world.server.isTrusted(certOf("app/1").fingerprint)).toBe(true);
     expectNoViolations(s.sim);
-  });
-});
-
-describe("upstream wiring", () => {
-  it("QUIRK (never wired): relation hooks defer forever and nothing is published", () => {
-    const world = buildLxdWorld();
-    const v = lxdVariants.faithful;
-    const sim = new Simulation({ seed: 5, external: world.external });
-    sim.setCloudCredential(world.credential);
-    sim.deploy("lxd", LxdIntegratorUpstreamWiringCharm, { ...v.metas.integrator, trusted: true });
-    sim.deploy("app", v.consumerCharm, { ...v.metas.consumer, units: 2 });
-    const rel = sim.integrate("lxd:api", "app:lxd");
-    sim.settle();
-    sim.assertNoErrors();
-    expect(sim.unitStatus("lxd/0")).toEqual(new ActiveStatus());
-    const deferredKinds = () =>
-      sim.model.unit("lxd/0").deferred.map((d) => d.handlePath.replace(/\[\d+\]$/, ""));
-    const first = deferredKinds();
-    expect(first.filter((k) => k.endsWith("api_relation_joined"))).toHaveLength(2);
-    expect(first.filter((k) => k.endsWith("api_relation_changed")).length).toBeGreaterThanOrEqual(
-      2,
-    );
-    sim.addUnit("app");
-    sim.updateStatus();
-    sim.settle();
-    sim.updateStatus();
-    sim.settle();
-    const later = deferredKinds();
-    expect(later.length).toBeGreaterThan(first.length);
-    expect(later.filter((k) => k.endsWith("api_relation_joined"))).toHaveLength(3);
-    expect(sim.bag(rel, "lxd/0")).toEqual({});
-    expect(world.server.requests).toEqual([]);
-    expect(world.server.trustedFingerprints()).toEqual([world.integratorFingerprint]);
-    for (const u of sim.units("app")) {
-      expect(sim.unitStatus(u)).toEqual(expect.objectContaining({ name: "waiting" }));
-    }
-    expectNoViolations(sim);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   encodePem,
   fingerprintDer,
   fingerprintSha256,
+  firstCertificatePem,
   InvalidPemError,
   isCertificateDer,
   isCertificatePem,
@@ -181,5 +182,25 @@ describe("splitPemBundle", () => {
     expect(splitPemBundle("")).toEqual([]);
     expect(splitPemBundle(client.keyPem)).toEqual([]);
     expect(splitPemBundle("-----BEGIN CERTIFICATE-----\nAAAA\n")).toEqual([]);
+  });
+});
+
+describe("firstCertificatePem (OpenSSL's PEM reader, as pyOpenSSL's load_certificate uses it)", () => {
+  it("skips text and other blocks before the first certificate and ignores what follows", () => {
+    const canonical = derToPem(pemToDer(client.certPem));
+    expect(firstCertificatePem(client.certPem)).toBe(canonical);
+    expect(firstCertificatePem(`note\r\n${client.keyPem}${client.certPem}${other.certPem}`)).toBe(
+      canonical,
+    );
+    expect(firstCertificatePem(client.certPem.replaceAll("\n", "\r\n"))).toBe(canonical);
+  });
+
+  it("refuses a text without a certificate block, a block cut short or a body that is not base64", () => {
+    expect(() => firstCertificatePem(client.keyPem)).toThrow(/no "-----BEGIN CERTIFICATE-----"/);
+    expect(() => firstCertificatePem("")).toThrow(InvalidPemError);
+    expect(() => firstCertificatePem(client.certPem.replace("-----END", "-----FIN"))).toThrow(
+      /missing "-----END CERTIFICATE-----"/,
+    );
+    expect(() => firstCertificatePem(wrap("!!!!"))).toThrow(/not valid base64/);
   });
 });

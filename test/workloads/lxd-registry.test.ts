@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { fixtureCertificate, fixtureServerCert } from "../../src/pki/fixtures.js";
 import { LxdServerRegistry } from "../../src/workloads/lxd-registry.js";
-import { LxdConnectionError, LxdServer } from "../../src/workloads/lxd-server.js";
+import {
+  endpointAddress,
+  LxdConnectionError,
+  LxdServer,
+  PythonValueError,
+} from "../../src/workloads/lxd-server.js";
 
 const admin = fixtureCertificate("client-00");
 
@@ -79,5 +84,42 @@ describe("LxdServerRegistry", () => {
       admin.fingerprint,
     ]);
     expect(snapshot["https://10.0.0.2:8443"]!.certificates).toEqual([]);
+  });
+});
+
+describe("servers by address (a client that connects to host:port)", () => {
+  it("finds the server whose endpoint URL has that host and port", () => {
+    const registry = registryWithTwo();
+    expect(registry.at("10.0.0.1", 8443)?.serverName).toBe("lxd-a");
+    expect(registry.at("10.0.0.2", 8443)?.serverName).toBe("lxd-b");
+    expect(registry.at("10.0.0.1", 443)).toBeUndefined();
+    const answer = registry.requestAt("10.0.0.1", 8443, "GET", "/1.0", {
+      clientCertPem: admin.certPem,
+    });
+    expect(answer.status).toBe(200);
+    expect(() => registry.requestAt("10.0.0.3", 8443, "GET", "/1.0")).toThrow(
+      /^connection refused: 10\.0\.0\.3:8443$/,
+    );
+    expect(() => registry.requestAt("::1", 8443, "GET", "/1.0")).toThrow(/\[::1\]:8443/);
+  });
+
+  it("reads an endpoint's address as a URL: default port, IPv6 brackets and case dropped", () => {
+    expect(endpointAddress("https://LXD.example")).toEqual({ host: "lxd.example", port: 443 });
+    expect(endpointAddress("http://h")).toEqual({ host: "h", port: 80 });
+    expect(endpointAddress("https://[::1]:8443/")).toEqual({ host: "::1", port: 8443 });
+    expect(endpointAddress("lxd-a")).toBeNull();
+  });
+
+  it("a client whose TLS context is a server context connects, then never reaches the API", () => {
+    const registry = registryWithTwo();
+    const server = registry.at("10.0.0.1", 8443)!;
+    expect(() =>
+      server.request("GET", "/1.0", { clientCertPem: admin.certPem, tlsContext: "server" }),
+    ).toThrow(PythonValueError);
+    expect(server.requests.at(-1)).toMatchObject({ status: null, caller: null });
+    server.injectFault({ kind: "unreachable", count: 1 });
+    expect(() => server.request("GET", "/1.0", { tlsContext: "server" })).toThrow(
+      LxdConnectionError,
+    );
   });
 });

@@ -2,27 +2,32 @@
  * The lxd-integrator charm: finds LXD credentials (the cloud credential `juju trust` grants,
  * else the four config options) and serves the `lxd` interface on its `api` endpoint.
  *
- * LxdIntegratorCharm is the faithful port (interface object Lxd). Its static `wiring` chooses
- * how credentials reach the interface object: "intended" hands them over with
- * `setCredentials`; "upstream" reproduces upstream's unwired charm (the call is commented out
- * there), so the interface object is never ready and defers every relation hook forever.
- * LxdIntegratorUpstreamWiringCharm is that second flavour, ready to deploy.
+ * LxdIntegratorCharm is the faithful port (interface object Lxd) of upstream's charm:
+ * canonical/lxd-integrator-operator, src/charm.py (at ae66661); line numbers below refer to that
+ * file. Kept as upstream has it:
+ * - once the interface object holds credentials, install and config-changed do nothing at all
+ *   (`if self.client.is_ready: return`, lines 40-41): a later config change is ignored;
+ * - the cloud credential's attributes are indexed directly, so a missing one fails the hook
+ *   (lines 51-54); "permission denied" from credential-get falls back to config (lines 63-65);
+ * - complete credentials go to the interface object with `set_credentials` (lines 56, 72), whose
+ *   failures (LXD unreachable, not trusted, TLS) fail the hook; incomplete ones give Blocked
+ *   "Missing credentials access; grant with: juju trust" (lines 76-78).
+ * The interface object's QUIRKs are listed in ../../libs/lxd/provider.ts.
+ * LxdIntegratorModernPythonCharm is the same charm on Python 3.10 or later.
  *
  * LxdIntegratorFixedCharm uses LxdFixed and reports LXD problems in its status instead of
  * failing hooks.
  */
 import { z } from "zod";
-import { CharmBase, type CharmClass } from "../../harness/ops/charm.js";
+import { CharmBase } from "../../harness/ops/charm.js";
 import { KeyError, PermissionDeniedError } from "../../harness/ops/errors.js";
 import type { Framework } from "../../harness/ops/framework.js";
+import type { UpstreamPython } from "../../libs/lxd/client.js";
 import { Lxd } from "../../libs/lxd/provider.js";
 import { LxdFixed } from "../../libs/lxd/provider-fixed.js";
 import type { CloudCredential } from "../../model/state.js";
 import { ActiveStatus, BlockedStatus, WaitingStatus } from "../../model/status.js";
 import { LXD_INTEGRATOR_ENDPOINT } from "./metadata.js";
-
-/** How the charm hands credentials to the interface object. */
-export type LxdWiring = "intended" | "upstream";
 
 export const MISSING_CREDENTIALS = "Missing credentials access; grant with: juju trust";
 
@@ -82,29 +87,32 @@ function cloudCredential(charm: CharmBase): CloudCredential | null {
 
 /** The faithful port of the integrator charm. */
 export class LxdIntegratorCharm extends CharmBase {
-  /** "intended": credentials reach the interface object; "upstream": they never do. */
-  static wiring: LxdWiring = "intended";
+  /**
+   * The Python series the charm runs on: "3.8" (focal, the default) or "3.10+" (jammy and later,
+   * where upstream's TLS context cannot connect at all; see LxdIntegratorModernPythonCharm).
+   */
+  static readonly python: UpstreamPython = "3.8";
   readonly client: Lxd;
 
   constructor(framework: Framework) {
     super(framework);
     framework.observe(this.on.install, () => this.checkCredentials());
     framework.observe(this.on.configChanged, () => this.checkCredentials());
-    this.client = new Lxd(this, LXD_INTEGRATOR_ENDPOINT);
-  }
-
-  get wiring(): LxdWiring {
-    return (this.constructor as typeof LxdIntegratorCharm).wiring;
+    const python = (this.constructor as typeof LxdIntegratorCharm).python;
+    this.client = new Lxd(this, LXD_INTEGRATOR_ENDPOINT, { python });
   }
 
   private wire(c: LxdCredentials): void {
-    if (this.wiring === "intended") {
-      this.client.setCredentials(c.endpoint, c.clientCert, c.clientKey, c.serverCert);
-    }
+    this.client.setCredentials(c.endpoint, c.clientCert, c.clientKey, c.serverCert);
   }
 
-  /** Upstream's check: cloud credential, then config; Active when complete, else Blocked. */
+  /**
+   * Upstream's check: nothing at all once the interface object is ready (no credential read, no
+   * LXD call, status untouched: a later config change is ignored); else the cloud credential,
+   * then config; Active when complete, else Blocked.
+   */
   private checkCredentials(): boolean {
+    if (this.client.isReady) return false;
     const credential = cloudCredential(this);
     if (credential !== null) {
       const attrs = credentialAttrsSchema.safeParse(credential.attrs);
@@ -131,14 +139,13 @@ export class LxdIntegratorCharm extends CharmBase {
   }
 }
 
-/** The faithful port with upstream's wiring: credentials never reach the interface object. */
-export class LxdIntegratorUpstreamWiringCharm extends LxdIntegratorCharm {
-  static override wiring: LxdWiring = "upstream";
-}
-
-/** The faithful charm class with the given wiring. */
-export function lxdIntegratorCharm(wiring: LxdWiring): CharmClass<LxdIntegratorCharm> {
-  return wiring === "intended" ? LxdIntegratorCharm : LxdIntegratorUpstreamWiringCharm;
+/**
+ * The faithful port on Python 3.10 or later (jammy and later): upstream's `Purpose.CLIENT_AUTH`
+ * context is then a server-side context, every connection fails with "Cannot create a client
+ * socket with a PROTOCOL_TLS_SERVER context", and so does every credential check.
+ */
+export class LxdIntegratorModernPythonCharm extends LxdIntegratorCharm {
+  static override readonly python: UpstreamPython = "3.10+";
 }
 
 /** The integrator with upstream's defects fixed (interface object LxdFixed). */

@@ -2,9 +2,7 @@ export {
   type LxdCredentials,
   LxdIntegratorCharm,
   LxdIntegratorFixedCharm,
-  LxdIntegratorUpstreamWiringCharm,
-  type LxdWiring,
-  lxdIntegratorCharm,
+  LxdIntegratorModernPythonCharm,
   MISSING_CREDENTIALS,
 } from "./charm.js";
 export {
@@ -17,8 +15,10 @@ export {
   buildLxdWorld,
   DEFAULT_LXD_ENDPOINT,
   DEFAULT_LXD_SERVER_NAME,
+  IMPOSTOR_SERVER_CERT_FIXTURE,
   type LxdVariant,
   type LxdVariantName,
   type LxdWorld,
+  type LxdWorldOptions,
   lxdVariants,
 } from "./variants.js";

@@ -7,7 +7,7 @@ import type { CharmClass } from "../../harness/ops/charm.js";
 import { LXD_EXTERNAL } from "../../libs/lxd/client.js";
 import type { CharmSpecInput } from "../../model/metadata.js";
 import type { CloudCredential } from "../../model/state.js";
-import { fixtureServerCert } from "../../pki/fixtures.js";
+import { fixtureCertificate, fixtureServerCert } from "../../pki/fixtures.js";
 import { LxdServerRegistry } from "../../workloads/lxd-registry.js";
 import type { LxdServer } from "../../workloads/lxd-server.js";
 import { integratorIdentityFixture } from "../lxd-consumer/certificates.js";
@@ -30,7 +30,7 @@ export interface LxdVariant {
 const metas = { integrator: lxdIntegratorSpec, consumer: lxdConsumerSpec } as const;
 
 /**
- * faithful: upstream's integrator with the intended credential wiring (every QUIRK kept);
+ * faithful: upstream's integrator (every QUIRK kept);
  * fixed: LxdIntegratorFixedCharm. Both use the same consumer charm.
  */
 export const lxdVariants: Readonly<Record<LxdVariantName, LxdVariant>> = {
@@ -63,17 +63,36 @@ export interface LxdWorld {
   readonly config: Readonly<Record<string, string>>;
   /** Fingerprint of the integrator's client certificate, trusted by the server from the start. */
   readonly integratorFingerprint: string;
+  /** Fingerprint of the server certificate the credentials name. */
+  readonly configuredServerFingerprint: string;
+}
+
+/** The certificate an impostor at the LXD endpoint presents (any but the LXD server's). */
+export const IMPOSTOR_SERVER_CERT_FIXTURE = "client-rsa-01";
+
+export interface LxdWorldOptions {
+  readonly endpoint?: string;
+  readonly serverName?: string;
+  /**
+   * The server answering at the endpoint presents another certificate than the one the
+   * credentials name (a machine in the middle that answers like LXD and trusts the integrator's
+   * identity). A client that checks the server certificate refuses it.
+   */
+  readonly impostor?: boolean;
 }
 
 /** Builds one LXD server that trusts the integrator's identity, in a registry under "lxd". */
-export function buildLxdWorld(options: { endpoint?: string; serverName?: string } = {}): LxdWorld {
+export function buildLxdWorld(options: LxdWorldOptions = {}): LxdWorld {
   const endpoint = options.endpoint ?? DEFAULT_LXD_ENDPOINT;
   const serverCert = fixtureServerCert();
   const identity = integratorIdentityFixture();
   const registry = new LxdServerRegistry();
+  const presented = options.impostor
+    ? fixtureCertificate(IMPOSTOR_SERVER_CERT_FIXTURE)
+    : serverCert;
   const server = registry.create({
     serverName: options.serverName ?? DEFAULT_LXD_SERVER_NAME,
-    serverCertPem: serverCert.certPem,
+    serverCertPem: presented.certPem,
     endpoint,
   });
   server.trust(identity.certPem);
@@ -98,5 +117,6 @@ export function buildLxdWorld(options: { endpoint?: string; serverName?: string 
       lxd_server_cert: serverCert.certPem,
     },
     integratorFingerprint: identity.fingerprint,
+    configuredServerFingerprint: serverCert.fingerprint,
   };
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import type { TraceRecord } from "../../harness/trace.js";
-import { JSON_MAX_DEPTH } from "../../libs/certificate-transfer/python.js";
+import { JSON_MAX_DEPTH, jsonNestingDepth } from "../../libs/certificate-transfer/python.js";
 import { fixtureCertificate } from "../../pki/fixtures.js";
 import type { FuzzCase } from "../campaign.js";
 import type { ScenarioRun } from "../execute.js";
@@ -217,23 +217,6 @@ function liveRelations(records: readonly TraceRecord[], beforeSeq = Number.POSIT
   return live;
 }
 
-/** Deepest nesting of JSON arrays/objects in a text (brackets inside strings ignored). */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === "[" || c === "{") max = Math.max(max, ++depth);
-    else if (c === "]" || c === "}") depth = Math.max(0, depth - 1);
-  }
-  return max;
-}
-
 const V0_MODE_WARNING =
   /Requirer in relation (\d+) (?:did not provide version field|is using version)/;
 
@@ -428,7 +411,7 @@ function v0RecursionLimitWitness(run: ScenarioRun): string | null {
     if (!h.error?.startsWith("RecursionError")) continue;
     const bag = bagBefore(records, h.rel, h.remote, h.seq);
     const deep = Object.entries(bag)
-      .map(([key, value]) => ({ key, depth: nestingDepth(value) }))
+      .map(([key, value]) => ({ key, depth: jsonNestingDepth(value) }))
       .find((x) => x.depth > JSON_MAX_DEPTH);
     if (!deep) continue;
     return `${h.unit} (v0 library) ${h.kind} from ${h.remote} threw "${h.error}" (hook #${h.seq}): ${h.remote}'s bag holds ${deep.key} nested ${deep.depth} deep (limit ${JSON_MAX_DEPTH})`;

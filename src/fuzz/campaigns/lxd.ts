@@ -6,22 +6,20 @@ import {
 } from "../../charms/lxd-consumer/certificates.js";
 import { LxdConsumerCharm } from "../../charms/lxd-consumer/charm.js";
 import { LXD_CONSUMER_ENDPOINT, lxdConsumerSpec } from "../../charms/lxd-consumer/metadata.js";
-import {
-  LxdIntegratorCharm,
-  LxdIntegratorFixedCharm,
-  LxdIntegratorUpstreamWiringCharm,
-} from "../../charms/lxd-integrator/charm.js";
+import { LxdIntegratorCharm, LxdIntegratorFixedCharm } from "../../charms/lxd-integrator/charm.js";
 import {
   LXD_INTEGRATOR_ENDPOINT,
   lxdIntegratorSpec,
 } from "../../charms/lxd-integrator/metadata.js";
-import { buildLxdWorld } from "../../charms/lxd-integrator/variants.js";
+import { buildLxdWorld, type LxdWorldOptions } from "../../charms/lxd-integrator/variants.js";
 import type { CharmBase, CharmClass } from "../../harness/ops/charm.js";
 import type { Simulation } from "../../harness/simulation.js";
 import { LXD_EXTERNAL } from "../../libs/lxd/client.js";
 import { CLIENT_CERTIFICATES_KEY, NODES_KEY } from "../../libs/lxd/data.js";
 import { charmSpec } from "../../model/metadata.js";
+import { fixtureServerCert } from "../../pki/fixtures.js";
 import type { LxdServerRegistry } from "../../workloads/lxd-registry.js";
+import type { LxdServer } from "../../workloads/lxd-server.js";
 import { type FuzzCase, invariantsHold, type PropertyCheck } from "../campaign.js";
 import { type CatalogCharm, type CharmCall, CharmCatalog } from "../catalog.js";
 import type { ScenarioRun } from "../execute.js";
@@ -46,7 +44,7 @@ const CONSUMER_APPS: readonly string[] = CONSUMERS.map((c) => c.app);
 const API = `${INTEGRATOR}:${LXD_INTEGRATOR_ENDPOINT}`;
 const lxdEnd = (app: string) => `${app}:${LXD_CONSUMER_ENDPOINT}`;
 
-export type LxdCampaignVariant = "faithful" | "upstream-wiring" | "fixed";
+export type LxdCampaignVariant = "faithful" | "fixed";
 
 const integratorSpec = charmSpec(lxdIntegratorSpec);
 
@@ -65,7 +63,12 @@ const trustStoreCall: CharmCall = (charm) => {
   return out;
 };
 
-function integratorEntry(name: string, description: string, charm: CharmClass): CatalogCharm {
+function integratorEntry(
+  name: string,
+  description: string,
+  charm: CharmClass,
+  world: LxdWorldOptions = {},
+): CatalogCharm {
   return {
     name,
     description,
@@ -74,28 +77,36 @@ function integratorEntry(name: string, description: string, charm: CharmClass): 
     calls: { trustStore: trustStoreCall },
     // One LXD server that trusts the integrator's identity, and the cloud credential for it.
     environment: () => {
-      const world = buildLxdWorld();
-      return { external: world.external, credential: world.credential };
+      const built = buildLxdWorld(world);
+      return { external: built.external, credential: built.credential };
     },
   };
 }
 
+/** The catalog name of an integrator deployed where an impostor answers at the LXD endpoint. */
+const IMPOSTOR_SUFFIX = "-impostor-lxd";
+const IMPOSTOR_WORLD =
+  "; its LXD endpoint is answered by an impostor presenting another server certificate than the credential names";
+
 /** Catalog entries of the lxd charms: the integrator variants and the consumer. */
 export const lxdCharms: CatalogCharm[] = [
-  integratorEntry(
-    "lxd-integrator",
-    "faithful port of the LXD integrator, credentials wired to the interface as intended",
-    LxdIntegratorCharm,
-  ),
-  integratorEntry(
-    "lxd-integrator-upstream-wiring",
-    "faithful port of the LXD integrator with upstream's wiring: credentials never reach the interface",
-    LxdIntegratorUpstreamWiringCharm,
-  ),
+  integratorEntry("lxd-integrator", "faithful port of the LXD integrator", LxdIntegratorCharm),
   integratorEntry(
     "lxd-integrator-fixed",
     "the LXD integrator with upstream's defects fixed",
     LxdIntegratorFixedCharm,
+  ),
+  integratorEntry(
+    `lxd-integrator${IMPOSTOR_SUFFIX}`,
+    `faithful port of the LXD integrator${IMPOSTOR_WORLD}`,
+    LxdIntegratorCharm,
+    { impostor: true },
+  ),
+  integratorEntry(
+    `lxd-integrator-fixed${IMPOSTOR_SUFFIX}`,
+    `the LXD integrator with upstream's defects fixed${IMPOSTOR_WORLD}`,
+    LxdIntegratorFixedCharm,
+    { impostor: true },
   ),
   {
     name: "lxd-consumer",
@@ -112,7 +123,6 @@ export const lxdCharms: CatalogCharm[] = [
 
 const charmOf: Readonly<Record<LxdCampaignVariant, string>> = {
   faithful: "lxd-integrator",
-  "upstream-wiring": "lxd-integrator-upstream-wiring",
   fixed: "lxd-integrator-fixed",
 };
 
@@ -141,6 +151,8 @@ export interface LxdOptions {
   readonly relationChurn?: boolean;
   /** Integrator units added, and removed (never its last one). */
   readonly integratorScaling?: boolean;
+  /** An impostor, presenting another server certificate, answers at the LXD endpoint. */
+  readonly impostor?: boolean;
 }
 
 /** Random steps of the campaign. */
@@ -244,7 +256,7 @@ export function lxdScenario(
         {
           op: "deploy",
           app: INTEGRATOR,
-          charm: charmOf[variant],
+          charm: `${charmOf[variant]}${options.impostor ? IMPOSTOR_SUFFIX : ""}`,
           units: integratorUnits,
           config: {},
           trusted: true,
@@ -271,6 +283,8 @@ export function lxdScenario(
 // ---- what the model says should be trusted -----------------------------------------------------
 
 const INTEGRATOR_FINGERPRINT = integratorIdentityFixture().fingerprint;
+/** The server certificate the integrator's credentials name. */
+const CONFIGURED_SERVER_FINGERPRINT = fixtureServerCert().fingerprint;
 const short = (fp: string) => fp.slice(0, 12);
 
 /** The fingerprint a consumer unit publishes (its app's fixture_offset, its unit number). */
@@ -331,6 +345,14 @@ function trustStore(sim: Simulation): Set<string> | null {
     string[]
   >;
   return new Set(Object.values(stores).flat());
+}
+
+/** The simulated LXD servers, reached through any unit that is up (none if no unit is). */
+function lxdServers(sim: Simulation): LxdServer[] {
+  const unit = [...sim.model.units.values()].find((u) => u.life === "alive" && u.installed);
+  if (unit === undefined) return [];
+  const registry = sim.exec(unit.name, (charm: CharmBase) => registryOf(charm));
+  return (registry?.endpoints() ?? []).flatMap((endpoint) => registry?.get(endpoint) ?? []);
 }
 
 /** Who a fingerprint belongs to, for messages. */
@@ -460,6 +482,24 @@ const illFormedHandled: PropertyCheck = (run) => {
     : null;
 };
 
+/**
+ * LXD is reached only at a server presenting the server certificate the credentials name: a
+ * server presenting another one gets no request through (the handshake fails before any).
+ */
+const serverIdentity: PropertyCheck = (run) => {
+  for (const server of lxdServers(run.sim)) {
+    if (server.serverFingerprint === CONFIGURED_SERVER_FINGERPRINT) continue;
+    const answered = server.requests.filter((r) => r.status !== null);
+    if (answered.length === 0) continue;
+    const shown = answered
+      .slice(0, 4)
+      .map((r) => `${r.method} ${r.path} ${r.status}`)
+      .join(", ");
+    return `the LXD at ${server.endpoint} presents certificate ${short(server.serverFingerprint)}, not the configured ${short(CONFIGURED_SERVER_FINGERPRINT)}, yet answered ${answered.length} request(s) of the integrator: ${shown}${answered.length > 4 ? ", ..." : ""}`;
+  }
+  return null;
+};
+
 // ---- the matrix --------------------------------------------------------------------------------
 
 const HOLD = "hold";
@@ -474,7 +514,7 @@ interface Row {
 export const lxdRows: readonly Row[] = [
   {
     variant: "faithful",
-    description: "faithful integrator (intended wiring)",
+    description: "faithful integrator",
     expect: {
       // Two relations on the endpoint make relation-joined raise before anything is published.
       "trust-store": "certificates never removed / relation-joined raises with two relations",
@@ -482,17 +522,7 @@ export const lxdRows: readonly Row[] = [
       departed: "certificates never removed",
       "no-hook-failure": "relation-joined raises with two relations (getRelation by endpoint)",
       "ill-formed": "ill-formed client_certificates crash relation-changed",
-      invariants: HOLD,
-    },
-  },
-  {
-    variant: "upstream-wiring",
-    description: "faithful integrator (upstream wiring)",
-    expect: {
-      "trust-store": "never wired",
-      listed: "never wired",
-      departed: HOLD,
-      "no-hook-failure": HOLD,
+      "server-identity": "server certificate never checked (Purpose.CLIENT_AUTH TLS context)",
       invariants: HOLD,
     },
   },
@@ -505,13 +535,17 @@ export const lxdRows: readonly Row[] = [
       departed: HOLD,
       "no-hook-failure": HOLD,
       "ill-formed": HOLD,
+      "server-identity": HOLD,
       invariants: HOLD,
     },
   },
 ];
 
 const properties: Readonly<
-  Record<string, { description: string; check: PropertyCheck; garbage?: boolean }>
+  Record<
+    string,
+    { description: string; check: PropertyCheck; garbage?: boolean; impostor?: boolean }
+  >
 > = {
   "trust-store": {
     description:
@@ -538,6 +572,12 @@ const properties: Readonly<
     check: illFormedHandled,
     garbage: true,
   },
+  "server-identity": {
+    description:
+      "with an impostor answering at the LXD endpoint (another server certificate), no request of the integrator gets through",
+    check: serverIdentity,
+    impostor: true,
+  },
   invariants: {
     description: "every trace satisfies I1-I11 of spec/juju-hooks.md",
     check: invariantsHold,
@@ -551,6 +591,7 @@ export function lxdCases(): FuzzCase[] {
     const plain = lxdScenario(row.variant, { integratorScaling: true });
     // One consumer application and no relation churn: only the ill-formed data can break it.
     const garbage = lxdScenario(row.variant, { garbage: true, relationChurn: false });
+    const impostor = lxdScenario(row.variant, { impostor: true, integratorScaling: true });
     for (const [property, expectation] of Object.entries(row.expect)) {
       const p = properties[property];
       if (!p) throw new Error(`lxd campaign: no property "${property}"`);
@@ -561,7 +602,7 @@ export function lxdCases(): FuzzCase[] {
         variant: row.description,
         expect: expectation === HOLD ? "hold" : "quirk",
         ...(expectation === HOLD ? {} : { quirk: expectation }),
-        arbitrary: p.garbage ? garbage : plain,
+        arbitrary: p.garbage ? garbage : p.impostor ? impostor : plain,
         check: p.check,
         catalog,
       });

@@ -26,6 +26,22 @@ function assertSettable(status: Status): void {
   }
 }
 
+/**
+ * The ids `relation-ids <endpoint>` prints, in its order: those `keep` accepts, sorted as their
+ * "endpoint:id" strings sort byte by byte (Go's `sort.Strings`).
+ */
+function relationIdsOrder(
+  endpoint: string,
+  ids: readonly number[],
+  keep: (id: number) => boolean,
+): readonly number[] {
+  const kept = ids.filter(keep);
+  if (kept.length < 2) return kept;
+  const keyed = kept.map((id) => ({ id, key: `${endpoint}:${id}` }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.id);
+}
+
 /** An application as seen from the charm. */
 export class Application {
   constructor(
@@ -139,8 +155,12 @@ export class RelationDataContent implements Iterable<[string, string]> {
     }
   }
 
+  /**
+   * Reads follow Juju's access rules; a relation the unit does not know reads as an empty bag,
+   * as ops does (`RelationDataContent._load` turns RelationNotFoundError into `{}`: "dead
+   * relations tell no tales"). Writes to it fail (assertWrite).
+   */
   private assertRead(): void {
-    this.assertKnown();
     if (!this.readable) {
       throw new RelationDataAccessError(
         `${this.model.env.unitName} is not leader and cannot read the application databag of ${this.owner}`,
@@ -408,6 +428,8 @@ export class Model {
    */
   private readonly relationCache = new Map<number, Relation>();
   private otherEndpointRelations: Map<string, Relation> | undefined;
+  /** The ids `relations(endpoint)` lists, by endpoint, worked out once per hook. */
+  private listedIds: Map<string, readonly number[]> | undefined;
 
   constructor(
     readonly framework: Framework,
@@ -489,10 +511,26 @@ export class Model {
     return rel;
   }
 
-  /** The relations on an endpoint that Juju lists (the one being broken is not listed). */
+  /**
+   * The relations on an endpoint, as Juju's `relation-ids` lists them and ops keeps them
+   * (worker/uniter/runner/jujuc/relation-ids.go, `Run`): only relations the unit has under that
+   * endpoint (a relation it no longer has, Juju's dead one, is left out; so is the one being
+   * broken, as ops does), ordered as their "endpoint:id" strings sort (`sort.Strings`: ids 2, 3,
+   * 10 come as 10, 2, 3). The order is the framework's own, whatever order the environment
+   * hands the ids over in.
+   */
   relations(endpoint: string): Relation[] {
     this.assertEndpoint(endpoint);
-    return this.env.relationIds(endpoint).map((id) => this.relationById(endpoint, id));
+    let ids = this.listedIds?.get(endpoint);
+    if (ids === undefined) {
+      ids = relationIdsOrder(endpoint, this.env.relationIds(endpoint), (id) => {
+        if (id === this.brokenRelationId) return false;
+        return this.env.relation(id)?.endpoint === endpoint;
+      });
+      this.listedIds ??= new Map();
+      this.listedIds.set(endpoint, ids);
+    }
+    return ids.map((id) => this.relationById(endpoint, id));
   }
 
   /**

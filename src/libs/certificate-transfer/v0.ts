@@ -1,5 +1,7 @@
 /**
- * certificate_transfer library v0 (LIBAPI 0, LIBPATCH 11), ported faithfully.
+ * certificate_transfer library v0 (LIBAPI 0, LIBPATCH 11), ported faithfully. Upstream:
+ * canonical/certificate-transfer-interface, lib/charms/certificate_transfer_interface/v0/
+ * certificate_transfer.py (LIBPATCH 11, line 122); line numbers below refer to that file.
  *
  * The provider writes into its own unit bag: `certificate` and `ca` as raw PEM, `chain` as a JSON
  * array, `version` "0". The requirer advertises `version` "0" at relation-created (leader only);
@@ -7,15 +9,25 @@
  * replaced by the parsed value, others stay raw strings), validates it against the provider JSON
  * schema, and emits `certificate_available`; relation-broken emits `certificate_removed`.
  *
- * Kept as upstream has them: every valid relation-changed emits (no deduplication); a provider
- * removal reaches the requirer only as a schema warning (no event); `isReady` decodes one remote
- * unit taken from `relation.units` (Python's `units.pop()`), and throws when there is none;
- * a value holding an integer over 4300 digits or JSON nested past Python's recursion limit
- * escapes as an error (ValueError / RecursionError upstream).
- *
- * Where upstream's relation lookup is dead code under current ops (`get_relation` never returns
- * None), the port follows the behaviour the spec states: `setCertificate` on a relation this unit
- * does not know throws a KeyError naming it, `removeCertificate` logs a warning and returns.
+ * QUIRKs and upstream behaviours kept on purpose:
+ * - `ca` and `certificate` are written as raw PEM, not JSON (lines 291-292), so the v1
+ *   library's requirer, which parses every key as JSON, reads no certificates from a v0 provider;
+ * - every valid relation-changed emits `certificate_available`, with no deduplication
+ *   (lines 377-401);
+ * - a provider removal reaches the requirer only as a schema warning, never as an event: the
+ *   bag left with `version` alone fails validation (lines 296-329, 390-395);
+ * - `isReady` decodes one remote unit taken out of `relation.units` (`units.pop()`, line 428;
+ *   `Relation.popUnit()` here) and throws when there is none;
+ * - a value holding an integer over 4300 digits or JSON nested past Python's recursion limit
+ *   escapes `_load_relation_data` (it catches only JSONDecodeError and TypeError, lines
+ *   241-245) as ValueError / RecursionError. The depth where Python gives up depends on the stack
+ *   in use when the hook decodes; the port fails past JSON_MAX_DEPTH (see ./python.ts);
+ * - `setCertificate` and `removeCertificate` find the relation with `get_relation(name, id)`
+ *   (lines 282-285, 305-308), which under current ops returns an inactive placeholder for an id
+ *   this unit does not know, so their "no relation" checks (lines 286-290, 309-313) never fire:
+ *   `setCertificate` then fails in the framework with RelationNotFoundError at its first write
+ *   (line 291), and `removeCertificate` reads the placeholder's empty bag and logs "Can't remove
+ *   certificate - No certificate in relation data" (line 329).
  */
 import { z } from "zod";
 import type { CharmBase } from "../../harness/ops/charm.js";
@@ -144,23 +156,21 @@ export class CertificateTransferProvides extends FrameworkObject {
     return this.framework.logger;
   }
 
-  /** The relation if this unit knows it under this endpoint (including one being broken). */
-  private knownRelation(relationId: number): Relation | null {
-    const env = this.model.env.relation(relationId);
-    if (env === undefined || env.endpoint !== this.relationName) return null;
-    return this.model.getRelation(this.relationName, relationId);
-  }
-
-  /** Writes certificate, ca (raw), chain (JSON) and version "0" into this unit's bag. */
+  /**
+   * Writes certificate, ca (raw), chain (JSON) and version "0" into this unit's bag. Like upstream,
+   * the relation comes from `getRelation(endpoint, id)`, which for an id this unit does not know
+   * returns an inactive placeholder, so the "no relation" check never fires and the first write
+   * fails in the framework with RelationNotFoundError.
+   */
   setCertificate(
     certificate: string,
     ca: string,
     chain: readonly string[],
     relationId: number,
   ): void {
-    const relation = this.knownRelation(relationId);
+    const relation = this.model.getRelation(this.relationName, relationId);
     if (!relation) {
-      throw new KeyError(
+      throw new Error(
         `No relation found with relation name ${this.relationName} and relation ID ${relationId}`,
       );
     }
@@ -173,7 +183,9 @@ export class CertificateTransferProvides extends FrameworkObject {
 
   /** Deletes certificate, ca and chain (not version) from this unit's bag. */
   removeCertificate(relationId: number): void {
-    const relation = this.knownRelation(relationId);
+    // An unknown id gives the inactive placeholder, whose bag reads empty: the "no certificate"
+    // warning is logged, as upstream does.
+    const relation = this.model.getRelation(this.relationName, relationId);
     if (!relation) {
       this.logger.warning(
         `Can't remove certificate - Non-existent relation '${this.relationName}'`,

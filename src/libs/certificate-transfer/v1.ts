@@ -9,22 +9,37 @@
  * `version` "1" at relation-created (leader only), reads the provider application bag and falls
  * back to one provider unit's v0-layout bag.
  *
+ * Upstream: canonical/certificate-transfer-interface,
+ * lib/charms/certificate_transfer_interface/v1/certificate_transfer.py (LIBPATCH 15, line 127);
+ * line numbers below refer to that file.
+ *
  * QUIRKs kept here, each reproduced on purpose:
- * - the non-leader warning of every provider mutator says "add";
- * - in v0 mode an empty set writes nothing, so removals of the last certificate do not reach
- *   the requirer;
- * - the layout is chosen at every write from the requirer's current `version`; certificates
- *   written in the other layout are neither read back nor cleared;
+ * - the non-leader warning of every provider mutator says "add" (lines 336, 369, 405);
+ * - in v0 mode an empty set writes nothing (`if data:`, line 471), so removals of the last
+ *   certificate do not reach the requirer;
+ * - the layout is chosen at every write and read from the requirer's current `version`
+ *   (lines 444, 480); certificates written in the other layout are neither read back nor cleared;
  * - the order of the written lists (and which certificate becomes `ca`/`certificate`) is a
- *   per-hook permutation drawn from the hook seed (Python set order; `stableOrder` turns it off);
+ *   Python set's iteration order (lines 472-474, 253-254), which changes between hook processes:
+ *   a per-hook permutation drawn from the hook seed here (`stableOrder` turns it off);
+ * - a requirer that becomes leader after relation-created never writes `version` (lines
+ *   615-619), so the provider stays in v0 mode for that relation;
+ * - the requirer emits `certificate_set_updated` on every relation-changed, changed set or not
+ *   (lines 589-593);
  * - the requirer reads ONE provider unit, removed from the hook's `relation.units` as Python's
- *   `units.pop()` does (`Relation.popUnit()`: the first unit in order);
+ *   `units.pop()` does (line 673; `Relation.popUnit()`: the first unit in order);
  * - the requirer's `getAllCertificates(id)` for an id it does not know throws (KeyError: the
- *   placeholder relation has no remote application), where the provider checks `active`;
- * - the requirer's v0 fallback parses `ca`/`certificate` as JSON, so the raw PEM that the v0
- *   library writes fails to load and yields no certificates;
+ *   placeholder relation from `get_relation`, lines 693-697, has no remote application to key
+ *   line 670's bag), where the provider checks `active` (line 432);
+ * - the requirer's v0 fallback parses every known key, `ca`/`certificate` included, as JSON
+ *   (lines 183-189, model at lines 294-303), so the raw PEM that the v0 library writes fails to
+ *   load and yields no certificates;
  * - an integer over 4300 digits or JSON nested past Python's recursion limit in a known key
- *   escapes as an error (ValueError / RecursionError upstream) and fails the hook.
+ *   escapes `load` (only JSONDecodeError is caught, lines 185-193) as ValueError / RecursionError
+ *   and fails the hook. Where Python stops depends on the stack in use at the call (about 980
+ *   levels in a relation-changed hook under Scenario); the port stops past JSON_MAX_DEPTH
+ *   (1,000), an approximation, and the fuzz generators keep clear of the depths in between
+ *   (JSON_DEPTH_UNCERTAIN, ./python.ts).
  */
 
 import { z } from "zod";

@@ -1,13 +1,25 @@
 /**
  * The few LXD REST calls the provider makes, over the simulated LXD servers the harness
- * registers as the external system "lxd" (an LxdServerRegistry, looked up by endpoint). The
- * caller's identity is the integrator's client certificate and key; the server certificate is
- * pinned, as upstream does with its TLS context.
+ * registers as the external system "lxd" (an LxdServerRegistry). The caller's identity is the
+ * integrator's client certificate and key. How the client connects is its LxdConnection:
+ *
+ * - "pinned" (the fixed variant): the endpoint is looked up as a URL (a trailing slash is
+ *   tolerated) and the server must present the configured server certificate;
+ * - "upstream" (the faithful port), as upstream's `_new_connection` (src/interface.py, lines
+ *   64-75): the configured server certificate must load as a CA file but is never checked
+ *   against the server (a `Purpose.CLIENT_AUTH` context verifies no server certificate), and the
+ *   endpoint becomes an address as Python's http.client reads it. On Python 3.10 and later the
+ *   same context cannot make a client socket at all.
  */
 import { z } from "zod";
 import type { Model } from "../../harness/ops/model.js";
-import { certificateBase64Body, fingerprintSha256 } from "../../pki/pem.js";
-import { subjectCommonName } from "../../pki/x509.js";
+import {
+  certificateBase64Body,
+  fingerprintSha256,
+  pemToDer,
+  splitPemBundle,
+} from "../../pki/pem.js";
+import { parseCertificateDer, subjectCommonName } from "../../pki/x509.js";
 import type { LxdServerRegistry } from "../../workloads/lxd-registry.js";
 import {
   LxdConnectionError,
@@ -35,6 +47,76 @@ const serverInfoSchema = z.looseObject({
 const certificateListSchema = z.array(
   z.looseObject({ fingerprint: z.string(), name: z.string().optional() }),
 );
+
+/** Python's `http.client.InvalidURL`: the endpoint has no usable host:port. */
+export class PythonInvalidUrlError extends Error {
+  override readonly name = "InvalidURL";
+}
+
+/** Python's `ssl.SSLError`, raised while the client builds its TLS context. */
+export class PythonSslError extends Error {
+  override readonly name = "SSLError";
+}
+
+/** The Python series upstream's charm runs on: it decides what its TLS context can do. */
+export type UpstreamPython = "3.8" | "3.10+";
+
+/** How an LxdClient connects (see the module comment). */
+export type LxdConnection =
+  | { readonly kind: "pinned" }
+  | { readonly kind: "upstream"; readonly python: UpstreamPython };
+
+const PINNED: LxdConnection = { kind: "pinned" };
+
+/** Python's `int()` on a port string: surrounding whitespace, a sign and `_` between digits. */
+const PYTHON_INT = /^\s*[+-]?\d+(?:_\d+)*\s*$/;
+/** What http.client refuses in a host (`_contains_disallowed_url_pchar_re`). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters refused
+const DISALLOWED_HOST_CHAR = /[\x00-\x20\x7f]/;
+
+/**
+ * Where upstream connects for an endpoint: "https://" and "http://" removed wherever they occur
+ * (`str.replace`), then host and port split as `HTTPConnection._get_hostport` splits them (the
+ * text after the last ":" outside IPv6 brackets must be an integer; empty or absent means 443)
+ * and the host checked as `_validate_host` checks it. Throws PythonInvalidUrlError.
+ */
+export function pythonHostPort(endpoint: string): { host: string; port: number } {
+  let host = endpoint.replaceAll("https://", "").replaceAll("http://", "");
+  let port = 443;
+  const colon = host.lastIndexOf(":");
+  if (colon > host.lastIndexOf("]")) {
+    const tail = host.slice(colon + 1);
+    if (PYTHON_INT.test(tail)) port = Number(tail.replaceAll("_", "").trim());
+    else if (tail !== "") throw new PythonInvalidUrlError(`nonnumeric port: '${tail}'`);
+    host = host.slice(0, colon);
+  }
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  const bad = DISALLOWED_HOST_CHAR.exec(host);
+  if (bad) {
+    throw new PythonInvalidUrlError(
+      `URL can't contain control characters. ${JSON.stringify(host)} (found at least ${JSON.stringify(bad[0])})`,
+    );
+  }
+  return { host, port };
+}
+
+/**
+ * `load_verify_locations(cafile)` on the configured server certificate: every CERTIFICATE block
+ * must parse and there must be at least one. (It is loaded, then never used to verify.)
+ */
+function loadCaFile(text: string): void {
+  const blocks = splitPemBundle(text);
+  if (blocks.length === 0) {
+    throw new PythonSslError("[X509: NO_CERTIFICATE_OR_CRL_FOUND] no certificate or crl found");
+  }
+  for (const block of blocks) {
+    try {
+      parseCertificateDer(pemToDer(block));
+    } catch {
+      throw new PythonSslError("[X509] PEM lib");
+    }
+  }
+}
 
 /** LXD answered, but not with what the caller needed. */
 export class LxdApiError extends Error {
@@ -77,6 +159,7 @@ export class LxdClient {
   constructor(
     private readonly model: Model,
     readonly identity: LxdIdentity,
+    readonly connection: LxdConnection = PINNED,
   ) {}
 
   private registry(): LxdServerRegistry {
@@ -90,13 +173,31 @@ export class LxdClient {
     return registry;
   }
 
-  /** One request; throws LxdConnectionError / LxdTlsError when it never reaches LXD. */
+  /**
+   * One request; throws LxdConnectionError / LxdTlsError when it never reaches LXD, and with an
+   * upstream connection PythonSslError, PythonInvalidUrlError or PythonValueError where upstream's
+   * Python raises those.
+   */
   request(method: LxdMethod, path: string, body?: unknown): LxdResponse {
-    return this.registry().request(this.identity.endpoint, method, path, {
-      clientCertPem: this.identity.clientCert,
-      clientKeyPem: this.identity.clientKey,
-      serverCertPem: this.identity.serverCert,
-      ...(body === undefined ? {} : { body }),
+    const identity = this.identity;
+    const payload = body === undefined ? {} : { body };
+    if (this.connection.kind === "pinned") {
+      return this.registry().request(identity.endpoint, method, path, {
+        clientCertPem: identity.clientCert,
+        clientKeyPem: identity.clientKey,
+        serverCertPem: identity.serverCert,
+        ...payload,
+      });
+    }
+    // Upstream's order: the TLS context (CA file), then the connection object (host:port), then
+    // connecting. The server certificate is not passed on: nothing checks it.
+    loadCaFile(identity.serverCert);
+    const { host, port } = pythonHostPort(identity.endpoint);
+    return this.registry().requestAt(host, port, method, path, {
+      clientCertPem: identity.clientCert,
+      clientKeyPem: identity.clientKey,
+      tlsContext: this.connection.python === "3.8" ? "client" : "server",
+      ...payload,
     });
   }
 

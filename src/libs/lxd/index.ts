@@ -4,10 +4,15 @@ export {
   LXD_EXTERNAL,
   LxdApiError,
   LxdClient,
+  type LxdConnection,
   type LxdIdentity,
   type LxdServerInfo,
+  PythonInvalidUrlError,
+  PythonSslError,
+  pythonHostPort,
   type RegisterOutcome,
   type UnregisterOutcome,
+  type UpstreamPython,
 } from "./client.js";
 export {
   CLIENT_CERTIFICATES_KEY,
@@ -31,6 +36,7 @@ export {
 export {
   Lxd,
   LxdNotTrustedError,
+  type LxdOptions,
   type LxdProvider,
   type LxdState,
   PythonTypeError,

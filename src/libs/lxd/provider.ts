@@ -1,23 +1,43 @@
 /**
  * The provider side of the `lxd` interface, ported faithfully from the LXD integrator's
- * interface object (upstream `src/interface.py`, class `Lxd`), defects included so that the
- * property suites can find them. See ../../../../shared/spec/lxd.md; the QUIRKs:
+ * interface object, defects included so that the property suites can find them. Upstream:
+ * canonical/lxd-integrator-operator, src/interface.py, class `Lxd` (at ae66661); line numbers
+ * below refer to that file. See ../../../../shared/spec/lxd.md.
  *
+ * QUIRKs (spec/lxd.md):
  * - relation-changed reads `trusted_certs_fp` from the *requirer's* unit bag, where no requirer
- *   writes it, so the set of "registered" certificates is always empty;
+ *   writes it, so the set of "registered" certificates is always empty (lines 204-207);
  * - the "unregister" branch would fingerprint those fingerprints as if they were PEM text and
- *   fail; with the previous quirk it never runs, so certificates are never removed;
- * - every client certificate is POSTed again on every relation-changed;
- * - there is no relation-departed or relation-broken handler: a requirer's certificates stay
- *   trusted by LXD after it leaves;
+ *   fail (lines 215-217, 144); with the previous quirk it never runs, so certificates are never
+ *   removed from LXD's trust store;
+ * - so every client certificate is POSTed again on every relation-changed (lines 228-232);
+ * - there is no relation-departed or relation-broken handler (only joined and changed are
+ *   observed, lines 44-45): a requirer's certificates stay trusted by LXD after it leaves;
  * - an application-level relation-changed (no remote unit) reads the bag of a missing unit and
- *   the hook fails.
+ *   the hook fails (line 201);
+ * - TLS (security): the client context is `create_default_context(purpose=Purpose.CLIENT_AUTH,
+ *   cafile=server_cert)` with `check_hostname = False` (lines 67-73), a context meant for
+ *   servers that verifies no server certificate: any server answering at the endpoint is
+ *   trusted. On Python 3.10 and later (LxdOptions.python) the same context cannot make a client
+ *   socket, so `setCredentials` always fails (./client.ts models both).
  *
- * Two more upstream behaviours follow from the code, not listed as QUIRKs in the spec:
- * relation-joined finds its relation with `getRelation(endpoint)` (so it raises once the
- * endpoint has two relations) and overwrites `nodes` with an empty `trusted_certs_fp`, dropping
- * fingerprints that earlier relation-changed hooks added; and a fingerprint is added to
- * `trusted_certs_fp` even when LXD refused to register the certificate.
+ * Upstream behaviours that follow from the code, not listed as QUIRKs in the spec:
+ * - relation-joined finds its relation with `get_relation(relation_name)` (line 102), so it
+ *   raises once the endpoint has two relations, and overwrites `nodes` with an empty
+ *   `trusted_certs_fp` (lines 103-111), dropping fingerprints that earlier relation-changed
+ *   hooks added;
+ * - a fingerprint is added to `trusted_certs_fp` even when LXD refused to register the
+ *   certificate (lines 188-194 only log, lines 230-232 add);
+ * - a missing node for the endpoint in this unit's `nodes` raises StopIteration (line 221);
+ * - client certificates are read as pyOpenSSL's `load_certificate(FILETYPE_PEM, ...)` reads
+ *   them (lines 156, 173): the first CERTIFICATE block counts, text and other blocks around it
+ *   are ignored; the POSTed body is that block's (the line scan of lines 163-171);
+ * - the endpoint is used as http.client parses it after "https://" and "http://" are removed
+ *   (lines 74-75): a trailing slash or path after the port is InvalidURL.
+ *
+ * Not modelled: upstream writes the credentials to files under the charm directory and rewrites
+ * them only when missing (lines 125-136), removing them after registrations (lines 114-123); the
+ * port passes the stored credentials to every connection.
  *
  * The fixed variant is LxdFixed (./provider-fixed.ts).
  */
@@ -25,9 +45,9 @@ import { z } from "zod";
 import type { CharmBase } from "../../harness/ops/charm.js";
 import type { RelationChangedEvent, RelationJoinedEvent } from "../../harness/ops/events.js";
 import { FrameworkObject, type JujuLogger } from "../../harness/ops/framework.js";
-import { fingerprintSha256 } from "../../pki/pem.js";
+import { fingerprintSha256, firstCertificatePem } from "../../pki/pem.js";
 import { parseCertificate } from "../../pki/x509.js";
-import { LxdClient, type LxdIdentity } from "./client.js";
+import { LxdClient, type LxdIdentity, type UpstreamPython } from "./client.js";
 import {
   CLIENT_CERTIFICATES_KEY,
   LXD_INTERFACE_VERSION,
@@ -123,16 +143,30 @@ function decodedOrEmpty(raw: string | undefined): unknown {
   return raw === undefined ? [] : (JSON.parse(raw) as unknown);
 }
 
+export interface LxdOptions {
+  /**
+   * The Python series: "3.8" (default; focal, the series upstream's charm was built for) or
+   * "3.10+" (jammy and later), where upstream's TLS context cannot make a client connection, so
+   * `setCredentials` always fails.
+   */
+  readonly python?: UpstreamPython;
+}
+
 /** The LXD interface object on the integrator's side, as upstream wrote it. */
 export class Lxd extends FrameworkObject implements LxdProvider {
   private readonly state: LxdState;
   private readonly logger: JujuLogger;
 
+  /** The Python series the charm runs on (see LxdOptions). */
+  readonly python: UpstreamPython;
+
   constructor(
     private readonly charm: CharmBase,
     readonly relationName: string,
+    options: LxdOptions = {},
   ) {
     super(charm, relationName);
+    this.python = options.python ?? "3.8";
     this.state = this.framework.storedState(this, "state", { ...EMPTY_STATE });
     this.logger = this.framework.getLogger("interface");
     const events = charm.on.relation(relationName);
@@ -172,7 +206,7 @@ export class Lxd extends FrameworkObject implements LxdProvider {
       clientKey: s.clientKey ?? "",
       serverCert: s.serverCert ?? "",
     };
-    return new LxdClient(this.charm.model, identity);
+    return new LxdClient(this.charm.model, identity, { kind: "upstream", python: this.python });
   }
 
   /**
@@ -254,21 +288,32 @@ export class Lxd extends FrameworkObject implements LxdProvider {
     localData.set(NODES_KEY, pythonJsonDumps(z.json().parse([currentNode])));
   }
 
-  /** Parses `cert` as a PEM certificate (upstream `load_certificate`) and fingerprints it. */
-  private certFingerprint(cert: unknown): string {
+  /**
+   * The certificate `cert` stands for, as upstream's `load_certificate(FILETYPE_PEM, cert)` reads
+   * it: the first CERTIFICATE block of the text (see firstCertificatePem).
+   */
+  private loadCertificate(cert: unknown): string {
     if (typeof cert !== "string") {
       throw new PythonTypeError(
         `initial_value must be str or None, not ${pythonTypeName(cert)} (certificate ${JSON.stringify(cert)})`,
       );
     }
-    parseCertificate(cert);
-    return fingerprintSha256(cert);
+    const pem = firstCertificatePem(cert);
+    parseCertificate(pem);
+    return pem;
+  }
+
+  /** Upstream `_cert_fingerprint`: SHA-256 of the loaded certificate. */
+  private certFingerprint(cert: unknown): string {
+    return fingerprintSha256(this.loadCertificate(cert));
   }
 
   private registerCert(cert: unknown): void {
-    const fp = this.certFingerprint(cert);
+    // The POSTed body is the first CERTIFICATE block's, as upstream's line scan extracts it.
+    const pem = this.loadCertificate(cert);
+    const fp = fingerprintSha256(pem);
     this.logger.info(`adding certificate ${fp} to trust store`);
-    const outcome = this.client().register(cert as string);
+    const outcome = this.client().register(pem);
     if (outcome.kind === "added") return;
     if (outcome.kind === "already-trusted") {
       this.logger.warning("certificate already provisioned. Skipping provision");
