@@ -1,6 +1,8 @@
+import { z } from "zod";
 import type { Captured } from "../agent/agent.js";
 import { type UnitAgent, UnitAgents } from "../agent/agent.js";
 import type { HookOp } from "../agent/local-state.js";
+import { InputError } from "../model/errors.js";
 import type { Hook } from "../model/hooks.js";
 import type { JsonObject } from "../model/json.js";
 import {
@@ -149,20 +151,58 @@ class SimHookEnvironment implements HookEnvironment {
   }
 }
 
+/**
+ * What settle() found when it ran into its hook budget: "livelock", the same few hooks repeating
+ * and changing nothing; "loop", the same few hooks repeating while they keep rewriting data; or
+ * "size", many different hooks still running (a large model: raise maxHooks).
+ */
+export type SettleLimitKind = "livelock" | "loop" | "size";
+
 /** settle() ran into its hook budget: names the units and hooks that kept running. */
 export class SettleLimitError extends Error {
   override name = "SettleLimitError";
   constructor(
     readonly maxHooks: number,
     readonly looping: readonly { unit: string; hook: string; count: number }[],
+    readonly kind: SettleLimitKind = "loop",
   ) {
-    super(
-      `settle() ran ${maxHooks} hooks without reaching quiescence; still looping: ${looping
-        .map((l) => `${l.unit} ${l.hook} x${l.count}`)
-        .join(", ")}`,
-    );
+    const list = looping.map((l) => `${l.unit} ${l.hook} x${l.count}`).join(", ");
+    const why =
+      kind === "livelock"
+        ? `livelock: the same hooks repeat and change nothing; still looping: ${list}`
+        : kind === "loop"
+          ? `the same hooks keep rewriting data; still looping: ${list}`
+          : `no hook repeats: the model is still busy (raise maxHooks); most recent: ${list}`;
+    super(`settle() ran ${maxHooks} hooks without reaching quiescence; ${why}`);
   }
 }
+
+const settleOptionsSchema = z.strictObject({
+  maxHooks: z.number().int().min(1).max(1_000_000_000).optional(),
+  /** Called every `progressEvery` hooks with the number run so far (long settles). */
+  onProgress: z.custom<(hooks: number) => void>((v) => typeof v === "function").optional(),
+  progressEvery: z.number().int().min(1).optional(),
+});
+export type SettleOptions = z.input<typeof settleOptionsSchema>;
+
+const simulationOptionsSchema = z.strictObject({
+  seed: z.number().int().min(0).max(0xffff_ffff).optional(),
+  scheduler: z
+    .custom<Scheduler>(
+      (v) =>
+        typeof v === "object" &&
+        v !== null &&
+        typeof (v as Scheduler).choose === "function" &&
+        typeof (v as Scheduler).nextUint32 === "function",
+      "a Scheduler (choose and nextUint32)",
+    )
+    .optional(),
+  onHookError: z.enum(["error", "retry", "skip"]).optional(),
+  deferredRelationGone: z.enum(["drop", "error"]).optional(),
+  external: z.record(z.string(), z.unknown()).optional(),
+  recordLogs: z.boolean().optional(),
+  watchers: z.enum(["lagging", "prompt"]).optional(),
+});
 
 /** What to do when charm code throws in a hook. */
 export type HookErrorPolicy = "error" | "retry" | "skip";
@@ -234,6 +274,8 @@ export class Simulation {
   private actionCounter = 0;
 
   constructor(private readonly options: SimulationOptions = {}) {
+    const checked = simulationOptionsSchema.safeParse(options);
+    if (!checked.success) throw InputError.fromZod("Simulation options", checked.error);
     this.scheduler = options.scheduler ?? new SeededScheduler(options.seed ?? 0);
     this.trace = new Trace(options.seed ?? null);
     this.model = new JujuModel((n, what) => this.scheduler.choose(n, what));
@@ -473,30 +515,51 @@ export class Simulation {
     this.trace.push(record as TraceRecord);
   }
 
-  /** Runs hooks until no unit has pending work; returns how many ran. */
-  settle(options: { maxHooks?: number } = {}): number {
-    const maxHooks = options.maxHooks ?? 100_000;
+  /**
+   * Runs hooks until no unit has pending work (every agent caught up, none with a hook to run);
+   * returns how many ran. Throws SettleLimitError after `maxHooks` (default 100,000), telling a
+   * livelock or a loop from a model that is only large.
+   */
+  settle(options: SettleOptions = {}): number {
+    const parsed = settleOptionsSchema.safeParse(options);
+    if (!parsed.success) throw InputError.fromZod("settle() options", parsed.error);
+    const maxHooks = parsed.data.maxHooks ?? 100_000;
+    const every = parsed.data.progressEvery ?? 10_000;
+    const onProgress = parsed.data.onProgress;
     let ran = 0;
     const window = new Map<string, number>();
     const windowStart = Math.max(0, maxHooks - Math.min(1000, Math.ceil(maxHooks / 2)));
+    let windowSeq = -1;
     while (ran < maxHooks) {
       const record = this.step();
       if (!record) return ran;
       ran += 1;
+      if (onProgress && ran % every === 0) onProgress(ran);
       if (ran > windowStart) {
+        if (windowSeq < 0) windowSeq = record.seq;
         const key = `${record.unit}\u0000${record.kind}${record.rel !== undefined ? ` (relation ${record.rel})` : ""}`;
         window.set(key, (window.get(key) ?? 0) + 1);
       }
     }
     if (this.agents.active().length === 0) return ran;
-    const looping = [...window.entries()]
+    const all = [...window.entries()]
       .map(([k, count]) => {
         const [unit, hook] = k.split("\u0000") as [string, string];
         return { unit, hook, count };
       })
-      .sort((a, b) => b.count - a.count || a.unit.localeCompare(b.unit))
-      .slice(0, 10);
-    throw new SettleLimitError(maxHooks, looping);
+      .sort((a, b) => b.count - a.count || a.unit.localeCompare(b.unit));
+    // Repeating: a few hooks make up the window, each several times.
+    const repeating = all.length <= 10 && all.every((l) => l.count >= 3);
+    let kind: SettleLimitKind = "size";
+    if (repeating) {
+      const changed = this.trace.records.some(
+        (r) =>
+          r.seq >= windowSeq &&
+          (r.t === "commit" || r.t === "op" || r.t === "status" || r.t === "leader"),
+      );
+      kind = changed ? "loop" : "livelock";
+    }
+    throw new SettleLimitError(maxHooks, all.slice(0, 10), kind);
   }
 
   private runHook(agent: UnitAgent, op: HookOp): HookRecord {
@@ -783,8 +846,15 @@ export class Simulation {
 
   // ---- inspection -------------------------------------------------------------------------
 
-  /** The content of a databag (unit or application name) in a relation. */
+  /**
+   * The content of a databag (unit or application name) in a relation; empty once the relation
+   * has been removed. Throws for a relation id the model never had.
+   */
   bag(relationId: number, owner: string): Databag {
+    if (!this.model.relations.has(relationId))
+      throw new ModelOperationError(
+        `no relation ${relationId} (relations: ${[...this.model.relations.keys()].join(", ") || "none"})`,
+      );
     return this.model.readBag(relationId, owner);
   }
 

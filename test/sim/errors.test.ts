@@ -189,6 +189,10 @@ describe("a failing hook", () => {
     const sim = new Simulation({ seed: 6, onHookError: "retry" });
     sim.deploy("p", faulty(control), { meta: provMeta, config });
     expect(() => sim.settle({ maxHooks: 50 })).toThrow(/p\/0 config-changed x\d+/);
+    // The same hook repeating and changing nothing: a livelock, said so.
+    const again = new Simulation({ seed: 6, onHookError: "retry" });
+    again.deploy("p", faulty(control), { meta: provMeta, config });
+    expect(() => again.settle({ maxHooks: 50 })).toThrow(/livelock: the same hooks repeat/);
   });
 
   it("a relation removed while its relation-created failed: resolving leaves a consistent unit", () => {

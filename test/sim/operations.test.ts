@@ -410,6 +410,8 @@ describe("settle bound", () => {
       `pong/0 relation-changed (relation ${id})`,
     ]);
     expect(limit.message).toMatch(/settle\(\) ran 300 hooks without reaching quiescence/);
+    expect(limit.kind).toBe("loop");
+    expect(limit.message).toMatch(/the same hooks keep rewriting data/);
     expect(limit.message).toMatch(/ping\/0 relation-changed \(relation \d+\) x\d+/);
     expect(sim.trace.hooks()).toHaveLength(300);
     expectInvariants(sim);
@@ -421,5 +423,62 @@ describe("settle bound", () => {
     expect(sim.settle()).toBe(8);
     expect(sim.settle()).toBe(0);
     expect(sim.step()).toBeNull();
+  });
+});
+
+describe("bad options and a large model", () => {
+  it("refuses nonsense Simulation and settle() options, naming the field", () => {
+    expect(() => new Simulation({ seed: -1 })).toThrow(/invalid Simulation options: seed: /);
+    expect(() => new Simulation({ seed: 1.5 })).toThrow(/seed: /);
+    expect(() => new Simulation({ watchers: "eager" as unknown as "prompt" })).toThrow(
+      /watchers: /,
+    );
+    expect(() => new Simulation({ bogus: 1 } as unknown as object)).toThrow(/bogus: /);
+    const sim = new Simulation({ seed: 1 });
+    sim.deploy("a", Plain, { meta: provMeta });
+    for (const bad of [
+      { maxHooks: -1 },
+      { maxHooks: 0 },
+      { maxHooks: 1.5 },
+      { maxHooks: Number.NaN },
+    ])
+      expect(() => sim.settle(bad)).toThrow(/invalid settle\(\) options: maxHooks: /);
+    expect(() => sim.settle({ progressEvery: 0 })).toThrow(/progressEvery: /);
+    expect(sim.trace.hooks()).toEqual([]);
+  });
+
+  it("sim.bag() throws for a relation the model never had, and is empty once one is removed", () => {
+    const sim = new Simulation({ seed: 2 });
+    sim.deploy("p", Plain, { meta: provMeta });
+    sim.deploy("r", Plain, { meta: reqMeta });
+    expect(() => sim.bag(99, "p/0")).toThrow(/no relation 99/);
+    const id = sim.integrate("p:db", "r:db");
+    sim.settle();
+    sim.exec("p/0", (c) => c.model.getRelation("db")?.data.get(c.unit).set("k", "v"));
+    expect(sim.bag(id, "p/0")).toEqual({ k: "v" });
+    sim.removeRelation(id);
+    sim.settle();
+    expect(sim.bag(id, "p/0")).toEqual({});
+  });
+
+  it("a large model is told apart from a loop, and long settles report progress", () => {
+    const sim = new Simulation({ seed: 3 });
+    sim.deploy("p", Plain, { meta: provMeta, units: 30 });
+    sim.deploy("r", Plain, { meta: reqMeta, units: 30 });
+    sim.integrate("p:db", "r:db");
+    const seen: number[] = [];
+    let error: unknown;
+    try {
+      sim.settle({ maxHooks: 500, progressEvery: 100, onProgress: (n) => seen.push(n) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SettleLimitError);
+    expect((error as SettleLimitError).kind).toBe("size");
+    expect((error as SettleLimitError).message).toMatch(
+      /the model is still busy \(raise maxHooks\)/,
+    );
+    expect(seen).toEqual([100, 200, 300, 400, 500]);
+    expect(sim.settle({ maxHooks: 100_000 })).toBeGreaterThan(0);
   });
 });
