@@ -46,7 +46,9 @@ type Intent =
 interface Plan {
   readonly units: Readonly<Record<string, number>>;
   readonly config: Readonly<Record<string, Values>>;
-  /** Per allowed relation: integrate it right after the deploys. */
+  /** Settle right after the deploys (as an operator waits for units before relating them). */
+  readonly settleDeploys: boolean;
+  /** Per allowed relation: integrate it right after the deploys (and that settle). */
   readonly initial: readonly boolean[];
   readonly intents: readonly Intent[];
   readonly choices: readonly number[];
@@ -256,6 +258,7 @@ function planArbitrary(config: ResolvedFuzzConfig): fc.Arbitrary<Plan> {
   return fc.record({
     units: fc.record(units),
     config: fc.record(initialConfig),
+    settleDeploys: fc.boolean(),
     initial: fc.tuple(...config.relations.map(() => fc.boolean())),
     intents: fc.array(intentArbitrary(config), { maxLength: config.steps }),
     choices: fc.array(fc.nat({ max: 1_000 }), { maxLength: 120 }),
@@ -439,6 +442,10 @@ function scenarioOf(config: ResolvedFuzzConfig, plan: Plan): Scenario {
       config: { ...(plan.config[app.name] ?? {}) },
       trusted: app.trusted,
     });
+  }
+  if (plan.settleDeploys) {
+    state.settled();
+    steps.push({ op: "settle", maxHooks: config.maxHooks });
   }
   const initial = config.relations.filter((_, i) => plan.initial[i] === true);
   for (const pair of initial) {
