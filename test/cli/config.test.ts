@@ -199,3 +199,40 @@ describe("charmsim run --config", () => {
     expect(bad.err).toContain('unknown charm "postgresql"; known charms: db, web');
   });
 });
+
+describe("charmsim fuzz --config, sharded, as JSON", () => {
+  it("shards split each property's runs; --json prints the report", async () => {
+    const dir = tempDir();
+    const shards = await Promise.all(
+      ["1/2", "2/2"].map(async (shard, i) => {
+        const out = join(dir, `shard-${i}`);
+        const r = await cli(
+          "fuzz",
+          "--config",
+          config("fixed.config.ts"),
+          "--runs",
+          "15",
+          "--shard",
+          shard,
+          "--json",
+          "--out",
+          out,
+        );
+        expect(r.code).toBe(0);
+        return JSON.parse(r.out) as ReportJson & { shard: { index: number; count: number } };
+      }),
+    );
+    expect(shards.map((s) => [s.shard, s.results.map((x) => x.runs)])).toEqual([
+      [{ index: 0, count: 2 }, [8, 8, 8, 8]],
+      [{ index: 1, count: 2 }, [7, 7, 7, 7]],
+    ]);
+    const merged = await cli(
+      "merge",
+      join(dir, "merged"),
+      join(dir, "shard-0"),
+      join(dir, "shard-1"),
+    );
+    expect(merged.code).toBe(0);
+    expect(readReport(join(dir, "merged")).results.map((x) => x.runs)).toEqual([15, 15, 15, 15]);
+  });
+});

@@ -415,18 +415,17 @@ export function resolveFuzzConfig(config: FuzzConfig): ResolvedFuzzConfig {
   }
   if (issues.length > 0) throw new InputError("fuzz config", issues);
   const catalog = new CharmCatalog(
-    [...apps.values()].map(
-      (app): CatalogCharm => ({
+    [...apps.values()].map((app): CatalogCharm => {
+      const environment = input.applications[app.name]?.environment;
+      return {
         name: app.name,
         description: `${app.spec.meta.name}, deployed as ${app.name}`,
         charm: app.charm,
         spec: app.spec,
         calls: {},
-        ...(input.applications[app.name]?.environment
-          ? { environment: input.applications[app.name]?.environment }
-          : {}),
-      }),
-    ),
+        ...(environment ? { environment } : {}),
+      };
+    }),
   );
   const out: ResolvedFuzzConfig = {
     name: input.name,
