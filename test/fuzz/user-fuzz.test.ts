@@ -141,6 +141,23 @@ describe("fuzz: built-in properties", () => {
     expect(fuzzCases(none)).toEqual([]);
   });
 
+  it("properties given to fuzz run instead of the config's own", () => {
+    const results = fuzz(fixed, {
+      seed: 5,
+      runs: 10,
+      properties: { "db has a leader": (run) => (run.sim.leader("db") ? null : "no db leader") },
+    });
+    expect(results.map((r) => [r.property, r.verdict])).toEqual([
+      ["juju.invariants", "holds"],
+      ["juju.settles", "holds"],
+      ["charm.no-hook-raised", "holds"],
+      ["db has a leader", "fails"],
+    ]);
+    // Removing db (or all its units) leaves it without a leader: found.
+    const ops = results[3]?.counterexample?.scenario.steps.map((s) => s.op) ?? [];
+    expect(ops.includes("remove-application") || ops.includes("remove-unit")).toBe(true);
+  });
+
   it("properties are selected by name; an unknown name is bad input", () => {
     expect(fuzzCases(fixed, { properties: ["web learns the url"] }).map((c) => c.property)).toEqual(
       ["web learns the url"],

@@ -77,8 +77,12 @@ const withValidSteps =
     refusedStep(run) ?? check(run, scenario);
 
 export interface FuzzCasesOptions {
-  /** Only these properties (names as in reports; built-ins included). Default: all enabled. */
-  readonly properties?: readonly string[];
+  /**
+   * Names: only these properties (as reports name them; built-ins included). Or properties by
+   * name, run instead of the config's own (the built-ins still run as configured). Default: the
+   * config's properties and the enabled built-ins.
+   */
+  readonly properties?: readonly string[] | Readonly<Record<string, FuzzProperty>>;
 }
 
 /**
@@ -86,12 +90,16 @@ export interface FuzzCasesOptions {
  * scenario generator: what `fuzz` runs and `charmsim fuzz --config` reports and replays.
  */
 export function fuzzCases(config: FuzzConfig, options: FuzzCasesOptions = {}): FuzzCase[] {
-  const resolved = resolveFuzzConfig(config);
-  const arbitrary: fc.Arbitrary<Scenario> = modelScenario(config);
-  const all = casesOf(resolved, arbitrary);
-  if (options.properties === undefined) return all;
+  const selected = options.properties;
+  const resolved =
+    selected === undefined || Array.isArray(selected)
+      ? resolveFuzzConfig(config)
+      : resolveFuzzConfig({ ...config, properties: selected as Record<string, FuzzProperty> });
+  const all = casesOf(resolved, modelScenario(config));
+  if (!Array.isArray(selected)) return all;
+  const names = selected as readonly string[];
   const known = all.map((c) => c.property);
-  const unknown = options.properties.filter((p) => !known.includes(p));
+  const unknown = names.filter((p) => !known.includes(p));
   if (unknown.length > 0) {
     throw new InputError("fuzz options", [
       {
@@ -100,7 +108,7 @@ export function fuzzCases(config: FuzzConfig, options: FuzzCasesOptions = {}): F
       },
     ]);
   }
-  return all.filter((c) => options.properties?.includes(c.property));
+  return all.filter((c) => names.includes(c.property));
 }
 
 function casesOf(config: ResolvedFuzzConfig, arbitrary: fc.Arbitrary<Scenario>): FuzzCase[] {
