@@ -42,6 +42,23 @@ describe("fuzz config", () => {
     expect(resolveFuzzConfig(good)).toBe(resolved);
   });
 
+  it("passes trust and the charm's simulated world on to the scenarios' deploys", () => {
+    const environment = () => ({ external: { registry: new Map<string, string>() } });
+    const resolved = resolveFuzzConfig({
+      ...good,
+      applications: {
+        ...good.applications,
+        db: { charm: Db, meta: dbMeta, trusted: true, environment },
+      },
+    });
+    expect(resolved.catalog.get("db").environment).toBe(environment);
+    expect(resolved.catalog.get("web").environment).toBeUndefined();
+    expect(resolved.applications.map((a) => [a.name, a.trusted])).toEqual([
+      ["db", true],
+      ["web", false],
+    ]);
+  });
+
   it("accepts a loaded spec instead of metadata objects", () => {
     const dir = new URL("../../fixtures/charms/web-split", import.meta.url).pathname;
     const spec = loadCharmSpec(dir);
