@@ -5,6 +5,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { type CaseResult, evaluate, type FuzzCase, runCase } from "./fuzz/campaign.js";
 import { bundledCatalog, campaignNames, campaigns } from "./fuzz/campaigns/index.js";
+import type { CharmCatalog } from "./fuzz/catalog.js";
 import { runScenario, ScenarioStepError } from "./fuzz/execute.js";
 import { describeOperation, scenarioSchema } from "./fuzz/operations.js";
 import { parseReplay } from "./fuzz/replay.js";
@@ -74,6 +75,7 @@ const caseName = (c: Pick<FuzzCase, "campaign" | "property" | "variant">) =>
   `${c.campaign}/${c.property}/${c.variant}`;
 
 interface FuzzOptions {
+  config?: string;
   seed: number;
   runs?: number;
   campaign: string[];
@@ -231,12 +233,12 @@ function yamlLines(text: string): (path: readonly (string | number)[]) => { line
 
 function runScenarioFile(
   file: string,
-  options: { json: boolean; mermaid: boolean },
+  options: { json: boolean; mermaid: boolean; catalog: CharmCatalog },
   io: CliIo,
 ): number {
   const text = readText(file);
   const scenario = parseYaml(text, scenarioSchema, file);
-  const catalog = bundledCatalog();
+  const catalog = options.catalog;
   const lineOf = yamlLines(text);
   scenario.steps.forEach((s, i) => {
     if (s.op === "deploy" && !catalog.has(s.charm)) {
@@ -456,15 +458,19 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       count: 1,
     })
     .option("--json", "print the report as JSON", false)
-    .action((opts: FuzzOptions) => {
-      code = fuzz(opts, io);
+    .option("--config <file>", "fuzz your own charms: a charmsim.config.ts (.js, .mjs) module")
+    .action(async ({ config, ...opts }: FuzzOptions) => {
+      code = config
+        ? await (await import("./cli-config.js")).fuzzWithConfig({ ...opts, config }, io)
+        : fuzz(opts, io);
     });
   program
     .command("replay")
     .description("re-run a recorded counterexample and print its verdict")
     .argument("<file>", "replay file written by fuzz")
-    .action((file: string) => {
-      code = replay(file, io);
+    .action(async (file: string) => {
+      code =
+        (await (await import("./cli-config.js")).replayWithConfig(file, io)) ?? replay(file, io);
     });
   program
     .command("run")
@@ -472,8 +478,12 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     .argument("<scenario>", "scenario YAML file")
     .option("--json", "print the trace as JSON", false)
     .option("--mermaid", "print the trace as a Mermaid sequence diagram", false)
-    .action((file: string, opts: { json: boolean; mermaid: boolean }) => {
-      code = runScenarioFile(file, opts, io);
+    .option("--config <file>", "deploy the charms of a fuzz config (by application name)")
+    .action(async (file: string, opts: { json: boolean; mermaid: boolean; config?: string }) => {
+      const catalog = opts.config
+        ? await (await import("./cli-config.js")).configCatalog(opts.config)
+        : bundledCatalog();
+      code = runScenarioFile(file, { ...opts, catalog }, io);
     });
   program
     .command("merge")

@@ -25,6 +25,19 @@ export {
   invariantDescriptions,
   type Violation,
 } from "./harness/invariants.js";
+export {
+  type JujuApplicationRelation,
+  type JujuApplicationStatus,
+  type JujuRelationInfo,
+  type JujuShowUnit,
+  type JujuStatus,
+  type JujuStatusInfo,
+  type JujuUnitInfo,
+  type JujuUnitRelationData,
+  type JujuUnitStatus,
+  modelStatus,
+  showUnit,
+} from "./harness/juju-status.js";
 export { type MermaidOptions, traceToMermaid } from "./harness/mermaid.js";
 export { CharmBase, type CharmClass } from "./harness/ops/charm.js";
 export {

@@ -67,3 +67,30 @@ describe("charmsim/arbitraries", () => {
     }
   });
 });
+
+describe("charmsim/fuzz", () => {
+  it("exports the fuzzing API for users' charms; charmsim/arbitraries re-exports it", async () => {
+    const target = pkg.exports["./fuzz"];
+    expect(typeof target === "object" ? target.import : target).toBe("./dist/fuzz/user/index.js");
+    const userFuzz = await import("../src/fuzz/user/index.js");
+    const arbitraries = await import("../src/fuzz/index.js");
+    for (const name of ["defineFuzzConfig", "fuzz", "modelScenario", "modelStatus", "showUnit"]) {
+      expect(Object.hasOwn(userFuzz, name), name).toBe(true);
+    }
+    for (const name of ["defineFuzzConfig", "fuzz", "modelScenario"]) {
+      expect(Object.hasOwn(arbitraries, name), name).toBe(true);
+    }
+    expect(Object.hasOwn(api, "modelStatus") && Object.hasOwn(api, "showUnit")).toBe(true);
+  });
+
+  it("takes fast-check as a peer dependency, so the user's own fast-check is the one used", () => {
+    const full = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      dependencies: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    expect(full.peerDependencies?.["fast-check"]).toMatch(/^\^4\./);
+    expect(full.dependencies["fast-check"]).toBeUndefined();
+    expect(full.devDependencies["fast-check"]).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

@@ -1,6 +1,6 @@
 import { ListScheduler } from "../harness/scheduler.js";
 import { SettleLimitError, Simulation, type SimulationOptions } from "../harness/simulation.js";
-import type { JsonValue } from "../model/json.js";
+import { copyJson, type JsonObject, type JsonValue } from "../model/json.js";
 import { ModelOperationError } from "../model/juju-model.js";
 import type { CharmCatalog } from "./catalog.js";
 import { describeOperation, type Operation, type Scenario, type UnitRef } from "./operations.js";
@@ -200,6 +200,25 @@ function runStep(
           return skip(`write refused: ${errorText(e)}`);
         }
         break;
+      }
+      case "run-action": {
+        const outcome = sim.runAction(unit as string, op.action, op.params);
+        if (outcome.error !== null) {
+          return {
+            ...base,
+            status: "failed",
+            detail: `action ${op.action} raised ${errorText(outcome.error)}`,
+          };
+        }
+        let results: JsonValue;
+        try {
+          results = copyJson(outcome.results, "results");
+        } catch (e) {
+          return { ...base, status: "failed", detail: `action ${op.action}: ${errorText(e)}` };
+        }
+        const value: JsonObject = { results };
+        if (outcome.failure !== null) value.failure = outcome.failure;
+        return { ...base, status: "ok", value };
       }
       case "settle":
         try {

@@ -1,5 +1,6 @@
 // charmsim/arbitraries: scenarios, fast-check arbitraries, campaigns and the runner, for users
-// who fuzz their own charms or extend the bundled campaigns.
+// who fuzz their own charms or extend the bundled campaigns. The user-facing fuzzing API
+// (charmsim/fuzz) is re-exported here too.
 
 export {
   type CaseResult,
@@ -58,3 +59,22 @@ export {
 } from "./operations.js";
 export { parseReplay, type ReplayFile, replaySchema, replayToJsonText } from "./replay.js";
 export { type FuzzReport, findingOf, formatTable } from "./report.js";
+export {
+  BUILTIN_PROPERTIES,
+  defineFuzzConfig,
+  type FuzzApplication,
+  type FuzzBuiltins,
+  type FuzzCasesOptions,
+  type FuzzConfig,
+  type FuzzOptions,
+  type FuzzProperty,
+  type FuzzRun,
+  fuzz,
+  fuzzCases,
+  modelScenario,
+  noHookRaised,
+  type ResolvedFuzzConfig,
+  resolveFuzzConfig,
+  schemaValue,
+  USER_VARIANT,
+} from "./user/index.js";

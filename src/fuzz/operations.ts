@@ -53,6 +53,12 @@ export const operationSchema = z.discriminatedUnion("op", [
     data: z.record(z.string(), z.string()),
   }),
   z.strictObject({
+    op: z.literal("run-action"),
+    unit: unitRefSchema,
+    action: z.string().min(1),
+    params: z.record(z.string(), z.json()).default({}),
+  }),
+  z.strictObject({
     op: z.literal("settle"),
     maxHooks: z.number().int().positive().default(100_000),
   }),
@@ -109,6 +115,8 @@ export function describeOperation(op: Operation): string {
       return `call ${unit(op.unit)} ${op.method}(${op.args.map((a) => JSON.stringify(a)).join(", ")})`;
     case "write-bag":
       return `write-bag ${unit(op.unit)} ${op.endpoint} ${op.scope} ${JSON.stringify(op.data).slice(0, 80)}`;
+    case "run-action":
+      return `run-action ${unit(op.unit)} ${op.action}${Object.keys(op.params).length > 0 ? ` ${JSON.stringify(op.params)}` : ""}`;
     case "settle":
       return "settle";
     case "step":

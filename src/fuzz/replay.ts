@@ -22,6 +22,10 @@ export const replaySchema = z.strictObject({
   seed: z.number().int(),
   path: z.string(),
   verdict: z.string(),
+  /** A finding of a user's fuzz config: its path (from the working directory) and sha256. */
+  config: z
+    .strictObject({ path: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+    .optional(),
   scenario: scenarioSchema,
   trace: traceSchema,
 });

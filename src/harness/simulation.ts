@@ -25,6 +25,12 @@ import { unitDigest } from "../model/sorted-set.js";
 import type { CloudCredential, Databag } from "../model/state.js";
 import type { Status } from "../model/status.js";
 import { UncaughtCharmError } from "./context.js";
+import {
+  type JujuShowUnit,
+  type JujuStatus,
+  modelStatus,
+  showUnit as showUnitOf,
+} from "./juju-status.js";
 import { actionParamsWithDefaults, dispatch } from "./dispatch.js";
 import type {
   ActionOutcome,
@@ -856,6 +862,16 @@ export class Simulation {
         `no relation ${relationId} (relations: ${[...this.model.relations.keys()].join(", ") || "none"})`,
       );
     return this.model.readBag(relationId, owner);
+  }
+
+  /** The model as `juju status --format=json` shows it. */
+  status(): JujuStatus {
+    return modelStatus(this);
+  }
+
+  /** One unit as `juju show-unit <unit> --format=json` shows it. */
+  showUnit(unit: string): JujuShowUnit {
+    return showUnitOf(this, unit);
   }
 
   leader(app: string): string | null {

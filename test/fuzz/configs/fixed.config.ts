@@ -1,0 +1,12 @@
+import { defineFuzzConfig } from "../../../src/fuzz/user/index.js";
+import { webLearnsTheUrl } from "./properties.js";
+import { Db, dbMeta, Web, webMeta } from "./url-charms.js";
+
+export default defineFuzzConfig({
+  name: "url-fixed",
+  applications: {
+    db: { charm: Db, meta: dbMeta, units: [1, 3] },
+    web: { charm: Web, meta: webMeta, units: [1, 3] },
+  },
+  properties: { "web learns the url": webLearnsTheUrl },
+});

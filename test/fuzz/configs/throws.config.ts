@@ -1,0 +1,2 @@
+// A module that fails while loading.
+throw new Error("the config module could not reach its charms");
