@@ -5,6 +5,7 @@ export {
   Context,
   type ContextOptions,
   contextEvents,
+  Manager,
   UncaughtCharmError,
 } from "./harness/context.js";
 export { type DispatchOutcome, dispatch } from "./harness/dispatch.js";
@@ -60,6 +61,7 @@ export {
 } from "./harness/ops/events.js";
 export {
   BoundEvent,
+  CHARM_LOGGER,
   DeferredRelationGoneError,
   type DeferredRelationGonePolicy,
   EventBase,
@@ -67,7 +69,9 @@ export {
   Framework,
   FrameworkObject,
   Handle,
+  FRAMEWORK_LOGGER,
   JujuLogger,
+  type LogLine,
   ObjectEvents,
 } from "./harness/ops/framework.js";
 export {
@@ -128,6 +132,8 @@ export {
 export {
   type AnyRelation,
   type CloudCredential,
+  DEFAULT_JUJU_ADDRESS,
+  DEFAULT_JUJU_DATABAG,
   type Databag,
   DeferredEvent,
   PeerRelation,

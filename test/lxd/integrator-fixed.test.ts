@@ -10,7 +10,7 @@ import {
 } from "../../src/charms/lxd-integrator/charm.js";
 import type { Context } from "../../src/harness/context.js";
 import type { LxdFixedState } from "../../src/libs/lxd/provider-fixed.js";
-import { State } from "../../src/model/state.js";
+import { DEFAULT_JUJU_DATABAG, State } from "../../src/model/state.js";
 import { ActiveStatus, BlockedStatus, WaitingStatus } from "../../src/model/status.js";
 import { fixtureCertificate } from "../../src/pki/fixtures.js";
 import {
@@ -140,7 +140,7 @@ describe("fixed integrator: relation hooks", () => {
     const rel = apiRelation({ 0: certsBag(c0.pem) });
     const out = ctx.run(ctx.on.relationChanged(rel), new State({ relations: [rel] }));
     expect(out.deferred).toEqual([]);
-    expect(out.getRelation(rel.id)?.localUnitData).toEqual({});
+    expect(out.getRelation(rel.id)?.localUnitData).toEqual(DEFAULT_JUJU_DATABAG);
     expect(out.unitStatus).toEqual(new BlockedStatus(MISSING_CREDENTIALS));
     const ready = ctx.run(ctx.on.configChanged(), out.with({ config: world.config }));
     expect(nodesOf(ready, rel.id)[0]?.trusted_certs_fp).toEqual([c0.fingerprint]);
@@ -152,6 +152,7 @@ describe("fixed integrator: relation hooks", () => {
     const rel = apiRelation();
     const out = ctx.run(ctx.on.relationJoined(rel), installed(ctx, world, { relations: [rel] }));
     expect(out.getRelation(rel.id)?.localUnitData).toEqual({
+      ...DEFAULT_JUJU_DATABAG,
       nodes: `[{"endpoint": "${world.credential.endpoint}", "name": "lxd-node-1", "trusted_certs_fp": []}]`,
       version: "1.0",
     });
