@@ -479,7 +479,8 @@ export class Manager<C extends CharmBase = CharmBase> {
 
   /** The output State of run(). */
   output(): State {
-    if (this.state === undefined) throw new Error("the Manager has not run its event (or it failed)");
+    if (this.state === undefined)
+      throw new Error("the Manager has not run its event (or it failed)");
     return this.state;
   }
 }
