@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { checkConsistency } from "../model/consistency.js";
-import { InputError, parseWith } from "../model/errors.js";
+import { errorText, InputError, parseWith } from "../model/errors.js";
 import { type ContextEvent, remoteAppOf } from "../model/event.js";
 import type { Hook } from "../model/hooks.js";
 import {
@@ -34,12 +34,7 @@ export class UncaughtCharmError extends Error {
     readonly event: Hook,
     override readonly cause: unknown,
   ) {
-    super(
-      `charm raised during ${event.kind}: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`,
-      {
-        cause,
-      },
-    );
+    super(`charm raised during ${event.kind}: ${errorText(cause)}`, { cause });
   }
 }
 

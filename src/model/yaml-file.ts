@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
-import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import { type Document, isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { InputError } from "./errors.js";
 
-/** The largest YAML text read (charm metadata and scenario files are a few kilobytes). */
-export const MAX_YAML_BYTES = 4 * 1024 * 1024;
+/**
+ * The largest YAML text read: charm metadata and scenario files are a few kilobytes, and the
+ * parser takes seconds per megabyte.
+ */
+export const MAX_YAML_BYTES = 1024 * 1024;
 /** The deepest nesting of collections accepted; real files stay under ten. */
 export const MAX_YAML_DEPTH = 64;
 /**
@@ -115,17 +118,19 @@ export function yamlNestingDepth(text: string): { depth: number; line: number } 
   return { depth: max, line: maxLine };
 }
 
+/** A parsed YAML document, checked for syntax and for hostile size and nesting. */
+export interface ParsedYaml {
+  readonly fileName: string;
+  readonly doc: Document.Parsed;
+  /** The line of the node at `path` (or of the closest node above it that exists). */
+  readonly lineOf: (path: readonly PropertyKey[]) => number | undefined;
+}
+
 /**
- * Parses YAML text and validates it with a zod schema. Errors name the field path and the line
- * in the file, for both YAML syntax errors and schema errors. Hostile input is refused with an
- * InputError before it costs much: texts over MAX_YAML_BYTES, nesting past MAX_YAML_DEPTH, and
- * alias expansion past MAX_YAML_ALIASES.
+ * Parses YAML text into a document, refusing hostile input with an InputError before it costs
+ * much: texts over MAX_YAML_BYTES and nesting past MAX_YAML_DEPTH. Syntax errors name their line.
  */
-export function parseYaml<S extends z.ZodType>(
-  text: string,
-  schema: S,
-  fileName: string,
-): z.output<S> {
+export function parseYamlDocument(text: string, fileName: string): ParsedYaml {
   const refuse = (message: string, line?: number): never => {
     throw new InputError(fileName, [
       { path: "(yaml)", message, ...(line !== undefined ? { line } : {}) },
@@ -152,48 +157,71 @@ export function parseYaml<S extends z.ZodType>(
       })),
     );
   }
+  const lineOfNode = (n: unknown) => {
+    const range = (n as { range?: [number, number, number] } | null)?.range;
+    return range ? lineCounter.linePos(range[0]).line : undefined;
+  };
+  // Walk to the deepest node that exists to give the closest line.
+  const lineOf = (path: readonly PropertyKey[]) => {
+    let node: unknown = doc.contents;
+    let line = lineOfNode(node);
+    for (const key of path) {
+      if (isMap(node)) {
+        const pair = node.items.find(
+          (p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(key),
+        );
+        // A missing field is reported at its parent's key; a present one at its own key.
+        if (!pair) break;
+        line = lineOfNode(pair.key) ?? line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === "number") {
+        node = node.items[key];
+        line = lineOfNode(node) ?? line;
+      } else break;
+    }
+    return line;
+  };
+  return { fileName, doc, lineOf };
+}
+
+/**
+ * Builds the value of a parsed document and validates it with a zod schema; errors name the
+ * field path and its line. Alias expansion past MAX_YAML_ALIASES (a "billion laughs" file) is
+ * refused with an InputError.
+ */
+export function validateYaml<S extends z.ZodType>(parsed: ParsedYaml, schema: S): z.output<S> {
+  const { doc, fileName } = parsed;
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {};
   } catch (e) {
     // The yaml package signals an alias bomb with a ReferenceError; a RangeError is the stack.
+    const refuse = (message: string) => new InputError(fileName, [{ path: "(yaml)", message }]);
     if (e instanceof ReferenceError && /alias/i.test(e.message)) {
-      return refuse(
+      throw refuse(
         `too many alias expansions (more than ${MAX_YAML_ALIASES}): aliases that expand aliases, as in a "billion laughs" file`,
       );
     }
-    if (e instanceof RangeError) return refuse("nested too deeply");
+    if (e instanceof RangeError) throw refuse("nested too deeply");
     throw e;
   }
   const result = schema.safeParse(value);
-  if (!result.success) {
-    throw InputError.fromZod(fileName, result.error, (path) => {
-      // Walk to the deepest node that exists to give the closest line.
-      let node: unknown = doc.contents;
-      let line: number | undefined;
-      const lineOfNode = (n: unknown) => {
-        const range = (n as { range?: [number, number, number] } | null)?.range;
-        return range ? lineCounter.linePos(range[0]).line : undefined;
-      };
-      line = lineOfNode(node);
-      for (const key of path) {
-        if (isMap(node)) {
-          const pair = node.items.find(
-            (p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(key),
-          );
-          // A missing field is reported at its parent's key; a present one at its own key.
-          if (!pair) break;
-          line = lineOfNode(pair.key) ?? line;
-          node = pair.value;
-        } else if (isSeq(node) && typeof key === "number") {
-          node = node.items[key];
-          line = lineOfNode(node) ?? line;
-        } else break;
-      }
-      return line;
-    });
-  }
+  if (!result.success) throw InputError.fromZod(fileName, result.error, parsed.lineOf);
   return result.data;
+}
+
+/**
+ * Parses YAML text and validates it with a zod schema. Errors name the field path and the line
+ * in the file, for both YAML syntax errors and schema errors. Hostile input is refused with an
+ * InputError before it costs much: texts over MAX_YAML_BYTES, nesting past MAX_YAML_DEPTH, and
+ * alias expansion past MAX_YAML_ALIASES.
+ */
+export function parseYaml<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  fileName: string,
+): z.output<S> {
+  return validateYaml(parseYamlDocument(text, fileName), schema);
 }
 
 /** Reads and validates a YAML file; unreadable files become an InputError naming the file. */
