@@ -124,7 +124,7 @@ export async function main(argv: readonly string[], rawIo: CliIo = defaultIo): P
     .addOption(
       new Option("--runs <n>", "runs per case (some cases weigh more)")
         .argParser(parseRuns)
-        .default(undefined, String(DEFAULT_RUNS)),
+        .default(DEFAULT_RUNS),
     )
     .addOption(
       new Option(

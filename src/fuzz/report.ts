@@ -401,8 +401,10 @@ export function reportDirProblem(dir: string): string | null {
       return `report directory ${dir} is a file; choose a directory`;
     entries = readdirSync(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT")
-      return `cannot use report directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    // A missing directory (or one under a file) is created: its parent chain is checked below.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR")
+      return `cannot use report directory ${dir}: ${code ?? (e as Error).message}`;
   }
   if (entries !== null && entries.length > 0) {
     const foreign = entries.filter((e) => !REPORT_ENTRIES.has(e));

@@ -185,7 +185,12 @@ export function traceToMermaid(
       case "exec": {
         // A call step's exec is the call itself: draw what was called and what came back.
         const call = inStep?.label.startsWith("call ") ? inStep : undefined;
-        const what = call ? call.label.replace(/^call \S+ /, "") : "exec";
+        // With steps given, an exec outside every step is the property's own look at the unit.
+        const what = call
+          ? call.label.replace(/^call \S+ /, "")
+          : steps.length > 0 && !inStep
+            ? "exec (the property's check)"
+            : "exec";
         const result = r.ok
           ? call?.outcome !== undefined
             ? ` returned ${call.outcome}`

@@ -17,18 +17,15 @@ function unsafe(code: number): boolean {
   );
 }
 
-/** The text with every unsafe character written as a visible escape (`\x1b`, `\u202e`). */
+/** The text with every unsafe character written as a visible escape (`\u001b`, `\u202e`). */
 export function escapeTerminal(text: string): string {
   let out = "";
   let start = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (!unsafe(code)) continue;
-    out +=
-      text.slice(start, i) +
-      (code < 0x100
-        ? `\\x${code.toString(16).padStart(2, "0")}`
-        : `\\u${code.toString(16).padStart(4, "0")}`);
+    // \uXXXX for every character: readable, and still valid inside JSON strings (--json).
+    out += `${text.slice(start, i)}\\u${code.toString(16).padStart(4, "0")}`;
     start = i + 1;
   }
   return start === 0 ? text : out + text.slice(start);
