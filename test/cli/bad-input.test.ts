@@ -159,6 +159,12 @@ describe("names from files are escaped before they reach the terminal", () => {
     for (const text of [r.out, r.err]) expect(escapeTerminal(text)).toBe(text);
     expect(r.err).toContain("evil\\u001b[2J\\u001b]0;owned\\u0007\\u202eexe.txt\\u009b31m: ");
     expect(r.out).toContain("\\u202eexe.txt\\u009b31m");
+    // Escaped as \uXXXX, --json stays JSON and keeps the value as it was written.
+    const json = await cli("run", file, "--json");
+    expect(escapeTerminal(json.out)).toBe(json.out);
+    const records = (JSON.parse(json.out) as { records: { t: string; set?: { note?: string } }[] })
+      .records;
+    expect(records.some((rec) => rec.t === "commit" && rec.set?.note === hostile)).toBe(true);
   });
 
   it("in an error message", async () => {

@@ -334,6 +334,23 @@ describe("findings and replay", () => {
     );
   });
 
+  it("replay of a scenario past the limits: exit 2 unless the limit is raised", async () => {
+    const f = findings()[0];
+    const file = join(out, f?.replayFile ?? "");
+    const replay = parseReplay(readFileSync(file, "utf8"), file);
+    const steps = [...replay.scenario.steps, ...Array(1000).fill({ op: "update-status" })];
+    const long = join(tempDir(), "long.json");
+    writeFileSync(long, rerecorded(file, { scenario: { ...replay.scenario, steps } }));
+    const r = await cli("replay", long);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(lines(r.err)).toEqual([
+      `charmsim: invalid ${long}: scenario.steps: ${steps.length} steps, over the limit of 1000; raise it with --max-steps N, or lift every limit with --no-limits`,
+    ]);
+    // Raised, it runs: the extra steps change the trace, so it no longer reproduces (exit 1).
+    expect((await cli("replay", long, "--no-limits")).code).toBe(1);
+  });
+
   it("replay of a file edited after it was recorded: exit 2, nothing run", async () => {
     const f = findings()[0];
     const text = readFileSync(join(out, f?.replayFile ?? ""), "utf8");
