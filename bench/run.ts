@@ -5,6 +5,7 @@
  *
  * Targets (issue 7): context_run_us <= 20; sim_hooks_per_s >= 100000; sim_scaling ratio
  * (1000 units / 10 units) >= 0.5; peak memory at 1000 units < 300 MB; fuzz_cases_per_s >= 500.
+ * Issue 16: cli_help_ms < 300 (`charmsim --help` in a fresh process, Node's start-up included).
  * The `*_harness_only_*` figures repeat figures 1 and 2 with charms that observe nothing (same
  * metadata, same hooks), to show the harness's own share of the cost; they have no target.
  * `machine_ref_kops_per_s` runs a fixed workload that uses no charmsim code (map look-ups,
@@ -281,6 +282,30 @@ function machineReference(): Figure {
   return { name: "machine_ref_kops_per_s", value: round(n / ms, 1), unit: "kops/s" };
 }
 
+/**
+ * `charmsim --help` as a person runs it: a fresh `node bin/charmsim.js --help` process, wall time
+ * from spawn to exit, median of 9 after a warm-up (so the files are in the page cache). Node's
+ * own start-up (`node -e 0`, measured the same way) is given beside it.
+ */
+function cliHelp(): Figure[] {
+  const bin = fileURLToPath(new URL("../bin/charmsim.js", import.meta.url));
+  const spawnMs = (args: string[]) => {
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      execFileSync(process.execPath, args, { stdio: "ignore" });
+      if (i > 0) times.push(performance.now() - t0);
+    }
+    return median(times);
+  };
+  const help = spawnMs([bin, "--help"]);
+  const bare = spawnMs(["-e", "0"]);
+  return [
+    { name: "cli_help_ms", value: round(help, 1), unit: "ms", target: "< 300", ok: help < 300 },
+    { name: "node_startup_ms", value: round(bare, 1), unit: "ms" },
+  ];
+}
+
 /** Each figure runs in a fresh process so that one figure's JIT state cannot skew another's. */
 const figureFns: Record<string, () => Figure[]> = {
   machine: () => [machineReference()],
@@ -299,6 +324,7 @@ const figureFns: Record<string, () => Figure[]> = {
   scaling: simScaling,
   fuzz: () => [fuzzCases()],
   trace: traceBytes,
+  cli: cliHelp,
 };
 const figureArg = process.argv.indexOf("--figure");
 if (figureArg >= 0) {

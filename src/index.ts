@@ -5,6 +5,7 @@ export {
   Context,
   type ContextOptions,
   contextEvents,
+  Manager,
   UncaughtCharmError,
 } from "./harness/context.js";
 export { type DispatchOutcome, dispatch } from "./harness/dispatch.js";
@@ -73,14 +74,17 @@ export {
 } from "./harness/ops/events.js";
 export {
   BoundEvent,
+  CHARM_LOGGER,
   DeferredRelationGoneError,
   type DeferredRelationGonePolicy,
   EventBase,
   type EventType,
+  FRAMEWORK_LOGGER,
   Framework,
   FrameworkObject,
   Handle,
   JujuLogger,
+  type LogLine,
   ObjectEvents,
 } from "./harness/ops/framework.js";
 export {
@@ -142,6 +146,8 @@ export {
   type AnyRelation,
   type CloudCredential,
   type Databag,
+  DEFAULT_JUJU_ADDRESS,
+  DEFAULT_JUJU_DATABAG,
   DeferredEvent,
   PeerRelation,
   type PeerRelationInit,

@@ -4,6 +4,15 @@ import type { CharmCatalog } from "./catalog.js";
 import { type RunOptions, runScenario, type ScenarioRun } from "./execute.js";
 import type { Scenario } from "./operations.js";
 
+/**
+ * Where a case's code and its QUIRKs are described, as paths from the package root: the files of
+ * the variant under test, and the files whose doc comments describe the QUIRKs it may show.
+ */
+export interface CaseSources {
+  readonly variant: readonly string[];
+  readonly quirks?: readonly string[];
+}
+
 /** What a property says about a run: null when it holds, else why not. */
 export type PropertyCheck = (run: ScenarioRun, scenario: Scenario) => string | null;
 
@@ -27,6 +36,8 @@ export interface FuzzCase {
   readonly catalog: CharmCatalog;
   /** Run count relative to the campaign budget (default 1). */
   readonly weight?: number;
+  /** The variant's source files and its QUIRKs' descriptions, for reports. */
+  readonly sources?: CaseSources;
 }
 
 export type CaseVerdict = "holds" | "fails" | "quirk-found" | "quirk-not-found";
@@ -40,6 +51,7 @@ export interface CaseResult {
   readonly runs: number;
   readonly seed: number;
   readonly verdict: CaseVerdict;
+  readonly sources?: CaseSources;
   /** The shrunk counterexample, when one was found. */
   readonly counterexample?: {
     readonly scenario: Scenario;
@@ -80,11 +92,19 @@ export function evaluate(
 /** Runs fast-check on one case with a seed and budget; shrinks any counterexample. */
 export function runCase(
   fuzzCase: FuzzCase,
-  options: { seed: number; runs: number; path?: string },
+  options: {
+    seed: number;
+    runs: number;
+    path?: string;
+    /** Called after each evaluation (runs, then shrinking steps), e.g. to draw progress. */
+    onRun?: () => void;
+  },
 ): CaseResult {
   let lastMessage = "";
+  const onRun = options.onRun;
   const property = fc.property(fuzzCase.arbitrary, (scenario) => {
     const { message } = evaluate(fuzzCase, scenario);
+    onRun?.();
     if (message !== null) {
       lastMessage = message;
       throw new PropertyViolation(message);
@@ -103,6 +123,7 @@ export function runCase(
     ...(fuzzCase.quirk ? { quirk: fuzzCase.quirk } : {}),
     runs: details.numRuns,
     seed: options.seed,
+    ...(fuzzCase.sources ? { sources: fuzzCase.sources } : {}),
   };
   if (!details.failed) {
     return { ...base, verdict: fuzzCase.expect === "hold" ? "holds" : "quirk-not-found" };

@@ -1,5 +1,6 @@
 import { ListScheduler } from "../harness/scheduler.js";
 import { SettleLimitError, Simulation, type SimulationOptions } from "../harness/simulation.js";
+import { errorText } from "../model/errors.js";
 import { copyJson, type JsonObject, type JsonValue } from "../model/json.js";
 import { ModelOperationError } from "../model/juju-model.js";
 import type { CharmCatalog } from "./catalog.js";
@@ -19,6 +20,8 @@ export interface StepOutcome {
   readonly leader?: boolean;
   /** What a `call` returned. */
   readonly value?: JsonValue;
+  /** The trace records the step made: sequence numbers from `from` up to (not including) `to`. */
+  readonly records?: { readonly from: number; readonly to: number };
 }
 
 export interface ScenarioRun {
@@ -80,8 +83,6 @@ function findRelation(sim: Simulation, a: string, b: string): number | null {
   return null;
 }
 
-const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-
 /**
  * Runs a scenario in a fresh Simulation. The seed drives every choice unless the scenario gives
  * explicit scheduler choices (fuzz cases do, so interleavings shrink with the case).
@@ -105,7 +106,9 @@ export function runScenario(scenario: Scenario, options: RunOptions): ScenarioRu
   const steps: StepOutcome[] = [];
   const appCharms = new Map<string, string>();
   scenario.steps.forEach((op, index) => {
-    const outcome = runStep(sim, op, index, options, appCharms);
+    const from = sim.trace.nextSeq();
+    const ran = runStep(sim, op, index, options, appCharms);
+    const outcome: StepOutcome = { ...ran, records: { from, to: sim.trace.nextSeq() } };
     steps.push(outcome);
     options.afterStep?.(outcome, sim);
   });

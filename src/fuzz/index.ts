@@ -4,6 +4,7 @@
 
 export {
   type CaseResult,
+  type CaseSources,
   type CaseVerdict,
   evaluate,
   type FuzzCase,
@@ -14,6 +15,12 @@ export {
   settles,
 } from "./campaign.js";
 export {
+  BUNDLED_CHARM_NAMES,
+  CAMPAIGN_NAMES,
+  loadCampaign,
+  loadCatalog,
+} from "./campaigns/bundled.js";
+export {
   type CtOptions,
   certificateTransferCases,
   ctOperation,
@@ -21,7 +28,12 @@ export {
   ctScenario,
 } from "./campaigns/certificate-transfer.js";
 export { type CtVariant, ctCharms, ctVariants } from "./campaigns/ct-charms.js";
-export { type QuirkHunt, quirkHuntCase, quirkHunts } from "./campaigns/ct-quirk-hunts.js";
+export {
+  ctQuirkCases,
+  type QuirkHunt,
+  quirkHuntCase,
+  quirkHunts,
+} from "./campaigns/ct-quirk-hunts.js";
 export { bundledCatalog, campaignNames, campaigns } from "./campaigns/index.js";
 export { chattyCharms, orderingOperation, orderingScenario } from "./campaigns/juju-ordering.js";
 export {
@@ -47,6 +59,12 @@ export {
   type StepOutcome,
 } from "./execute.js";
 export {
+  DEFAULT_SCENARIO_LIMITS,
+  NO_SCENARIO_LIMITS,
+  type ScenarioLimits,
+  scenarioLimitIssue,
+} from "./limits.js";
+export {
   describeOperation,
   type Operation,
   type OperationInput,
@@ -57,8 +75,23 @@ export {
   type UnitRef,
   unitRefSchema,
 } from "./operations.js";
-export { parseReplay, type ReplayFile, replaySchema, replayToJsonText } from "./replay.js";
-export { type FuzzReport, findingOf, formatTable } from "./report.js";
+export {
+  makeReplay,
+  parseReplay,
+  REPLAY_VERSION,
+  type ReplayFile,
+  type ReplayRecord,
+  replayDigest,
+  replaySchema,
+  replayToJsonText,
+} from "./replay.js";
+export {
+  type FuzzReport,
+  findingOf,
+  formatTable,
+  type ReportMeta,
+  runDiagram,
+} from "./report.js";
 export {
   BUILTIN_PROPERTIES,
   defineFuzzConfig,

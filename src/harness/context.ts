@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { checkConsistency } from "../model/consistency.js";
-import { InputError, parseWith } from "../model/errors.js";
+import { errorText, InputError, parseWith } from "../model/errors.js";
 import { type ContextEvent, remoteAppOf } from "../model/event.js";
 import type { Hook } from "../model/hooks.js";
 import {
@@ -21,17 +21,11 @@ import {
   trustedStoredState,
 } from "../model/state.js";
 import type { Status } from "../model/status.js";
-import { type DispatchOutcome, dispatch } from "./dispatch.js";
-import type {
-  EmittedEventRecord,
-  EnvRelation,
-  HookEnvironment,
-  HookResult,
-  JujuLogLine,
-} from "./hook.js";
+import { type DispatchOutcome, dispatch, startDispatch } from "./dispatch.js";
+import type { EmittedEventRecord, EnvRelation, HookEnvironment, HookResult } from "./hook.js";
 import type { CharmBase, CharmClass } from "./ops/charm.js";
 import { PermissionDeniedError } from "./ops/errors.js";
-import type { DeferredRelationGonePolicy, EventBase } from "./ops/framework.js";
+import type { DeferredRelationGonePolicy, EventBase, LogLine } from "./ops/framework.js";
 
 /** Charm code threw: carries the original error and the event being handled. No state is produced. */
 export class UncaughtCharmError extends Error {
@@ -40,12 +34,7 @@ export class UncaughtCharmError extends Error {
     readonly event: Hook,
     override readonly cause: unknown,
   ) {
-    super(
-      `charm raised during ${event.kind}: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`,
-      {
-        cause,
-      },
-    );
+    super(`charm raised during ${event.kind}: ${errorText(cause)}`, { cause });
   }
 }
 
@@ -168,11 +157,13 @@ export class Context<C extends CharmBase = CharmBase> {
   emittedEvents: EventBase[] = [];
   /** The same, as plain records. */
   emitted: EmittedEventRecord[] = [];
-  jujuLog: JujuLogLine[] = [];
+  /** The `juju-log` lines of the last run: level, logger name (the module's) and message. */
+  jujuLog: LogLine[] = [];
   /** Statuses the unit had before each change in the last run (the current one is in the State). */
   unitStatusHistory: Status[] = [];
   appStatusHistory: Status[] = [];
-  actionResults: Readonly<Record<string, unknown>> | null = null;
+  /** What the last action set with `setResults`; undefined when it set none (as in Scenario). */
+  actionResults: Readonly<Record<string, unknown>> | undefined = undefined;
   actionLogs: string[] = [];
   private runs = 0;
   readonly unitName: string;
@@ -209,34 +200,71 @@ export class Context<C extends CharmBase = CharmBase> {
 
   /** Runs `event` against `state` and returns the new State. */
   run(event: ContextEvent, state: State): State {
+    const { hook, env } = this.begin(event, state);
+    const outcome: DispatchOutcome = dispatch(this.charmClass, env, hook, {
+      deferredRelationGone: this.options.deferredRelationGone ?? "drop",
+    });
+    return this.finish(state, hook, outcome);
+  }
+
+  /**
+   * Scenario's `with ctx(event, state) as manager`: constructs the charm for `event` and stops
+   * before anything is emitted, so a test can call into `manager.charm` (a library's methods,
+   * say); `manager.run()` then re-emits deferred events, emits the event and returns the output
+   * State, once. With `body`, the manager is handed to it and run afterwards if the body did not
+   * run it; the output State is returned. A charm constructor that throws raises
+   * UncaughtCharmError here, as `run` would.
+   */
+  manager(event: ContextEvent, state: State): Manager<C>;
+  manager(event: ContextEvent, state: State, body: (manager: Manager<C>) => void): State;
+  manager(
+    event: ContextEvent,
+    state: State,
+    body?: (manager: Manager<C>) => void,
+  ): Manager<C> | State {
+    const { hook, env } = this.begin(event, state);
+    const started = startDispatch(this.charmClass, env, hook, {
+      deferredRelationGone: this.options.deferredRelationGone ?? "drop",
+    });
+    if (!started.ok) return this.finish(state, hook, started);
+    const manager = new Manager<C>(started.charm as C, () =>
+      this.finish(state, hook, started.finish()),
+    );
+    if (!body) return manager;
+    body(manager);
+    return manager.ran ? manager.output() : manager.run();
+  }
+
+  /** Checks the input and builds the hook and its environment; clears the last run's records. */
+  private begin(event: ContextEvent, state: State): { hook: Hook; env: HookEnvironment } {
     if (!(state instanceof State)) throw new TypeError("Context.run needs a State");
     this.emittedEvents = [];
     this.emitted = [];
     this.jujuLog = [];
     this.unitStatusHistory = [];
     this.appStatusHistory = [];
-    this.actionResults = null;
+    this.actionResults = undefined;
     this.actionLogs = [];
     checkConsistency({ spec: this.spec, state, event, unitId: this.unitId, appName: this.appName });
     const hook = this.resolveHook(event, state);
-    const env = this.environment(state, hook);
-    // The outcome's lists are this dispatch's own (nothing else holds them): kept, not copied.
-    const outcome: DispatchOutcome = dispatch(this.charmClass, env, hook, {
-      deferredRelationGone: this.options.deferredRelationGone ?? "drop",
-    });
+    return { hook, env: this.environment(state, hook) };
+  }
+
+  /** Records what a dispatch did and builds the output State (or throws its error). */
+  private finish(state: State, hook: Hook, outcome: DispatchOutcome): State {
     this.runs += 1;
+    // The outcome's lists are this dispatch's own (nothing else holds them): kept, not copied.
     this.emittedEvents = outcome.events as EventBase[];
+    this.jujuLog = outcome.logs as LogLine[];
     if (!outcome.ok) {
       this.emitted = outcome.emitted as EmittedEventRecord[];
-      this.jujuLog = outcome.logs as JujuLogLine[];
       throw new UncaughtCharmError(hook, outcome.error);
     }
     const result = outcome.result;
     this.emitted = result.emitted as EmittedEventRecord[];
-    this.jujuLog = result.logs as JujuLogLine[];
     this.unitStatusHistory = history(state.unitStatus, result.unitStatusHistory);
     this.appStatusHistory = history(state.appStatus, result.appStatusHistory);
-    this.actionResults = result.action ? result.action.results : null;
+    this.actionResults = outcome.actionResults;
     this.actionLogs = result.action ? [...result.action.logs] : [];
     const out = this.outputState(state, result);
     if (result.action?.failure !== null && result.action?.failure !== undefined) {
@@ -414,6 +442,41 @@ export class Context<C extends CharmBase = CharmBase> {
       storedStates: result.storedStates.map(trustedStoredState),
       deferred: result.deferred.map(trustedDeferredEvent),
     });
+  }
+}
+
+/**
+ * The charm of one event, constructed and waiting for the event to be emitted: see
+ * `Context.manager`. `run()` emits it and returns the output State; it runs once.
+ */
+export class Manager<C extends CharmBase = CharmBase> {
+  private state: State | undefined;
+  private running = false;
+
+  constructor(
+    /** The charm instance that will handle the event. */
+    readonly charm: C,
+    private readonly emit: () => State,
+  ) {}
+
+  /** Whether run() was called. */
+  get ran(): boolean {
+    return this.running;
+  }
+
+  /** Emits the event (after re-emitting deferred ones) and returns the output State. Once. */
+  run(): State {
+    if (this.running) throw new Error("a Manager runs its event once; it has already run");
+    this.running = true;
+    this.state = this.emit();
+    return this.state;
+  }
+
+  /** The output State of run(). */
+  output(): State {
+    if (this.state === undefined)
+      throw new Error("the Manager has not run its event (or it failed)");
+    return this.state;
   }
 }
 

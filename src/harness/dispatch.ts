@@ -1,18 +1,31 @@
 import { match } from "ts-pattern";
 import { type HookKind, relationHookKinds, unitHookKinds } from "../model/hooks.js";
 import type { ActionsMeta } from "../model/metadata.js";
-import type { EmittedEventRecord, Hook, HookEnvironment, HookResult, JujuLogLine } from "./hook.js";
+import type { EmittedEventRecord, Hook, HookEnvironment, HookResult } from "./hook.js";
 import type { CharmBase, CharmClass } from "./ops/charm.js";
 import type { ActionState, CharmEvents, HookEvent, RelationEvents } from "./ops/events.js";
 import type { BoundEvent } from "./ops/framework.js";
-import { type DeferredRelationGonePolicy, type EventBase, Framework } from "./ops/framework.js";
+import {
+  type DeferredRelationGonePolicy,
+  type EventBase,
+  Framework,
+  type LogLine,
+} from "./ops/framework.js";
 
 export type DispatchOutcome =
-  | { readonly ok: true; readonly result: HookResult; readonly events: readonly EventBase[] }
+  | {
+      readonly ok: true;
+      readonly result: HookResult;
+      readonly events: readonly EventBase[];
+      /** The hook's log lines, with their logger names. */
+      readonly logs: readonly LogLine[];
+      /** What an action set with setResults; undefined when it set none (or is no action). */
+      readonly actionResults: Readonly<Record<string, unknown>> | undefined;
+    }
   | {
       readonly ok: false;
       readonly error: unknown;
-      readonly logs: readonly JujuLogLine[];
+      readonly logs: readonly LogLine[];
       readonly emitted: readonly EmittedEventRecord[];
       readonly events: readonly EventBase[];
     };
@@ -136,22 +149,20 @@ function emitHook(charm: CharmBase, fw: Framework, hook: Hook, action: ActionSta
   emit({ charm, fw, action }, hook);
 }
 
-/**
- * Runs one hook on one unit, the way `ops.main` does in a fresh process: construct the charm,
- * re-emit deferred events, emit the hook's event, and collect what should be committed. A thrown
- * error is returned, not raised, so the caller can discard the hook's writes.
- */
-export function dispatch(
-  charmClass: CharmClass,
-  env: HookEnvironment,
+type FailedDispatch = Extract<DispatchOutcome, { ok: false }>;
+
+function failed(fw: Framework, error: unknown): FailedDispatch {
+  return { ok: false, error, logs: fw.logs, emitted: fw.emitted, events: fw.emittedEvents };
+}
+
+/** The second half of a dispatch: re-emit deferred events, emit the hook, collect the outcome. */
+function emitAndCollect(
+  charm: CharmBase,
+  fw: Framework,
   hook: Hook,
-  options: DispatchOptions = {},
+  action: ActionState | null,
 ): DispatchOutcome {
-  const fw = new Framework(env, hook, options.deferredRelationGone ?? "drop");
-  const action: ActionState | null =
-    hook.kind === "action" ? { results: {}, logs: [], failure: null } : null;
   try {
-    const charm = new charmClass(fw);
     fw.reemit();
     emitHook(charm, fw, hook, action);
     const model = fw.model;
@@ -166,10 +177,74 @@ export function dispatch(
       storedStates: fw.storedStates(),
       deferred: fw.deferredNotices(),
       emitted: fw.emitted,
-      action: action === null ? null : { ...action },
+      action:
+        action === null
+          ? null
+          : { results: action.results, logs: action.logs, failure: action.failure },
     };
-    return { ok: true, result, events: fw.emittedEvents };
+    return {
+      ok: true,
+      result,
+      events: fw.emittedEvents,
+      logs: fw.logs,
+      actionResults: action?.resultsSet ? action.results : undefined,
+    };
   } catch (error) {
-    return { ok: false, error, logs: fw.logs, emitted: fw.emitted, events: fw.emittedEvents };
+    return failed(fw, error);
   }
+}
+
+const newAction = (hook: Hook): ActionState | null =>
+  hook.kind === "action" ? { results: {}, logs: [], failure: null } : null;
+
+/**
+ * Runs one hook on one unit, the way `ops.main` does in a fresh process: construct the charm,
+ * re-emit deferred events, emit the hook's event, and collect what should be committed. A thrown
+ * error is returned, not raised, so the caller can discard the hook's writes.
+ */
+export function dispatch(
+  charmClass: CharmClass,
+  env: HookEnvironment,
+  hook: Hook,
+  options: DispatchOptions = {},
+): DispatchOutcome {
+  const fw = new Framework(env, hook, options.deferredRelationGone ?? "drop");
+  let charm: CharmBase;
+  try {
+    charm = new charmClass(fw);
+  } catch (error) {
+    return failed(fw, error);
+  }
+  return emitAndCollect(charm, fw, hook, newAction(hook));
+}
+
+/** A dispatch stopped after the charm was constructed, before any event was emitted. */
+export interface StartedDispatch {
+  readonly ok: true;
+  readonly charm: CharmBase;
+  readonly framework: Framework;
+  /** Re-emits deferred events, emits the hook's event and collects the outcome. */
+  readonly finish: () => DispatchOutcome;
+}
+
+/**
+ * The first half of `dispatch`: constructs the charm and stops, so a test can call into it before
+ * the event runs (Scenario's `with ctx(event, state) as manager`). A constructor that throws gives
+ * the failed outcome.
+ */
+export function startDispatch(
+  charmClass: CharmClass,
+  env: HookEnvironment,
+  hook: Hook,
+  options: DispatchOptions = {},
+): StartedDispatch | FailedDispatch {
+  const fw = new Framework(env, hook, options.deferredRelationGone ?? "drop");
+  let charm: CharmBase;
+  try {
+    charm = new charmClass(fw);
+  } catch (error) {
+    return failed(fw, error);
+  }
+  const action = newAction(hook);
+  return { ok: true, charm, framework: fw, finish: () => emitAndCollect(charm, fw, hook, action) };
 }

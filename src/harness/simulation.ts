@@ -25,12 +25,6 @@ import { unitDigest } from "../model/sorted-set.js";
 import type { CloudCredential, Databag } from "../model/state.js";
 import type { Status } from "../model/status.js";
 import { UncaughtCharmError } from "./context.js";
-import {
-  type JujuShowUnit,
-  type JujuStatus,
-  modelStatus,
-  showUnit as showUnitOf,
-} from "./juju-status.js";
 import { actionParamsWithDefaults, dispatch } from "./dispatch.js";
 import type {
   ActionOutcome,
@@ -39,6 +33,12 @@ import type {
   HookResult,
   JujuLogLine,
 } from "./hook.js";
+import {
+  type JujuShowUnit,
+  type JujuStatus,
+  modelStatus,
+  showUnit as showUnitOf,
+} from "./juju-status.js";
 import type { CharmBase, CharmClass } from "./ops/charm.js";
 import { PermissionDeniedError } from "./ops/errors.js";
 import { type DeferredRelationGonePolicy, Framework } from "./ops/framework.js";

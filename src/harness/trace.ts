@@ -55,11 +55,13 @@ const eventRecord = z.strictObject({
   reemitted: z.boolean(),
   data: z.record(z.string(), z.json()),
 });
+/** A juju-log line; `logger` is the name of the logger that wrote it, when recorded. */
 const logRecord = z.strictObject({
   t: z.literal("log"),
   seq: z.number().int(),
   unit: z.string(),
   level: z.enum(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+  logger: z.string().optional(),
   message: z.string(),
 });
 const statusRecord = z.strictObject({

@@ -81,3 +81,15 @@ export function parseWith<S extends z.ZodType>(
   if (!result.success) throw InputError.fromZod(what, result.error);
   return result.data;
 }
+
+/**
+ * An error as one line, `Name: message`. An Error built from another error's text (whose
+ * message already starts with a name, as `new Error("TypeError: x")`) keeps that text as it is,
+ * so a message never reads "Error: Error: ...".
+ */
+export function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const named = /^[A-Za-z_$][\w$.]*: /.exec(error.message);
+  if (named && (error.name === "Error" || named[0] === `${error.name}: `)) return error.message;
+  return `${error.name}: ${error.message}`;
+}

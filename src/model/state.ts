@@ -45,12 +45,26 @@ function claimRelationId(id: number | undefined): number {
   return id;
 }
 
+/** The address Scenario puts in the keys below (an address reserved for documentation). */
+export const DEFAULT_JUJU_ADDRESS = "192.0.2.0";
+/**
+ * The keys Juju itself writes into every unit databag of a relation, as Scenario's defaults give
+ * them: a `Relation` starts with them in the local unit bag and the default remote unit's bag
+ * (and a subordinate relation in its remote unit bag). Pass the bag explicitly (`{}` for an
+ * empty one) to leave them out.
+ */
+export const DEFAULT_JUJU_DATABAG: Databag = Object.freeze({
+  "egress-subnets": DEFAULT_JUJU_ADDRESS,
+  "ingress-address": DEFAULT_JUJU_ADDRESS,
+  "private-address": DEFAULT_JUJU_ADDRESS,
+});
+
 const relationCommon = {
   endpoint: z.string().min(1),
   interface: z.string().min(1).optional(),
   id: z.number().int().nonnegative().optional(),
   localAppData: databagSchema.default({}),
-  localUnitData: databagSchema.default({}),
+  localUnitData: databagSchema.default(() => ({ ...DEFAULT_JUJU_DATABAG })),
 };
 
 const relationSchema = z.strictObject({
@@ -58,7 +72,7 @@ const relationSchema = z.strictObject({
   remoteAppName: z.string().min(1).default("remote"),
   limit: z.number().int().positive().default(1),
   remoteAppData: databagSchema.default({}),
-  remoteUnitsData: unitsDataSchema.default({ 0: {} }),
+  remoteUnitsData: unitsDataSchema.default(() => ({ 0: { ...DEFAULT_JUJU_DATABAG } })),
 });
 export type RelationInit = z.input<typeof relationSchema>;
 
@@ -72,7 +86,7 @@ const subordinateRelationSchema = z.strictObject({
   ...relationCommon,
   remoteAppName: z.string().min(1).default("remote"),
   remoteAppData: databagSchema.default({}),
-  remoteUnitData: databagSchema.default({}),
+  remoteUnitData: databagSchema.default(() => ({ ...DEFAULT_JUJU_DATABAG })),
   remoteUnitId: z.number().int().nonnegative().default(0),
 });
 export type SubordinateRelationInit = z.input<typeof subordinateRelationSchema>;

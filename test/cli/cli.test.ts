@@ -6,10 +6,17 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { caseSeed, shardRuns } from "../../src/cli.js";
+import { makeReplay, parseReplay, type ReplayFile } from "../../src/fuzz/replay.js";
 import { cli, lines, tempDir } from "./helpers.js";
 
 interface ReportJson {
   format: string;
+  version: number;
+  charmsim: string;
+  command: string;
+  options: { seed: number; runs: number; campaigns: string[] };
+  durationMs: number;
+  totals: Record<string, number>;
   seed: number;
   shard: { index: number; count: number };
   results: {
@@ -24,6 +31,23 @@ interface ReportJson {
     replayFile?: string;
     diagramFile?: string;
   }[];
+}
+
+/**
+ * A replay file's text with some fields changed and recorded again (a new digest), as a file
+ * recorded by a charmsim whose run gave other results would be.
+ */
+function rerecorded(file: string, patch: Partial<ReplayFile>): string {
+  const {
+    format: _f,
+    version: _v,
+    digest: _d,
+    ...rest
+  } = {
+    ...parseReplay(readFileSync(file, "utf8"), file),
+    ...patch,
+  };
+  return JSON.stringify(makeReplay(rest), null, 2);
 }
 
 const readReport = (dir: string) =>
@@ -41,16 +65,28 @@ describe("charmsim fuzz", () => {
       ["juju.invariants", 5, "holds"],
       ["juju.settles", 5, "holds"],
     ]);
-    expect(readFileSync(join(out, "report.md"), "utf8")).toMatch(
-      /^# charmsim fuzz report\n\nSeed 1, shard 1\/1/,
+    const md = readFileSync(join(out, "report.md"), "utf8");
+    expect(md).toMatch(
+      /^# charmsim fuzz report\n\n\*\*2 hold, 0 FAIL, 0 quirks found, 0 quirks not found in budget\*\* \(2 cases, 10 runs\)\./,
     );
+    expect(md).toContain(
+      `| command | \`charmsim fuzz --campaign juju-ordering --runs 5 --out ${out}\` |`,
+    );
+    expect(md).toContain("| seed | 1 (shard 1/1) |");
     expect(lines(r.out)[0]).toMatch(/^campaign\s+property\s+variant\s+runs\s+result/);
     expect(r.out).toContain(`Report: ${out}/report.md (seed 1)`);
-    // Not a terminal: one plain progress line per case.
-    expect(lines(r.err)).toEqual([
-      "[1/2] juju-ordering juju.invariants (simulator): holds after 5 runs",
-      "[2/2] juju-ordering juju.settles (simulator): holds after 5 runs",
-    ]);
+    // Not a terminal: one plain progress line per case, with the time, then the counts.
+    const progress = lines(r.err);
+    expect(progress).toHaveLength(3);
+    expect(progress[0]).toMatch(
+      /^\[1\/2\] juju-ordering juju\.invariants \(simulator\): holds after 5 runs \(\d+:\d\d elapsed, ETA \d+:\d\d\)$/,
+    );
+    expect(progress[1]).toMatch(
+      /^\[2\/2\] juju-ordering juju\.settles \(simulator\): holds after 5 runs \(\d+:\d\d elapsed\)$/,
+    );
+    expect(progress[2]).toMatch(
+      /^fuzz done in \d+\.\d s: 2 hold, 0 FAIL, 0 quirks found, 0 quirks not found in budget$/,
+    );
   });
 
   it("--json prints the report as JSON", async () => {
@@ -69,6 +105,16 @@ describe("charmsim fuzz", () => {
     const printed = JSON.parse(r.out) as ReportJson;
     expect(printed).toEqual(readReport(out));
     expect(printed.results).toHaveLength(2);
+    // Totals, duration, version and the options used, so merge can check shards against them.
+    expect(printed).toMatchObject({
+      version: 2,
+      charmsim: JSON.parse(readFileSync("package.json", "utf8")).version,
+      command: `charmsim fuzz --campaign juju-ordering --runs 2 --out ${out} --json`,
+      options: { seed: 1, runs: 2, campaigns: ["juju-ordering"] },
+      totals: { cases: 2, runs: 4, holds: 2, fails: 0, quirkFound: 0, quirkNotFound: 0 },
+      shard: { index: 1, count: 1 },
+    });
+    expect(printed.durationMs).toBeGreaterThanOrEqual(0);
   });
 
   it("--seed changes the case seeds; the same seed gives the same report", async () => {
@@ -80,7 +126,7 @@ describe("charmsim fuzz", () => {
     const a = await run("7");
     const b = await run("7");
     const c = await run("8");
-    expect(b).toEqual(a);
+    expect(b.results).toEqual(a.results);
     expect(a.seed).toBe(7);
     expect(c.results[0]?.seed).not.toBe(a.results[0]?.seed);
     expect(a.results[0]?.seed).toBe(caseSeed(7, "juju-ordering/juju.invariants/simulator", 0));
@@ -105,8 +151,9 @@ describe("charmsim fuzz", () => {
     const whole = await run();
     const one = await run("--shard", "1/2");
     const two = await run("--shard", "2/2");
-    expect(one.shard).toEqual({ index: 0, count: 2 });
-    expect(two.shard).toEqual({ index: 1, count: 2 });
+    // Numbered as on the command line.
+    expect(one.shard).toEqual({ index: 1, count: 2 });
+    expect(two.shard).toEqual({ index: 2, count: 2 });
     whole.results.forEach((w, i) => {
       const a = one.results[i];
       const b = two.results[i];
@@ -203,7 +250,7 @@ describe("findings and replay", () => {
     fuzzCode = r.code;
     fuzzErr = r.err;
     report = readReport(out);
-  });
+  }, 120_000);
 
   const findings = () => report.results.filter((x) => x.counterexample !== undefined);
 
@@ -247,33 +294,82 @@ describe("findings and replay", () => {
 
   it("replay of a counterexample to a property expected to hold exits 1", async () => {
     const f = findings()[0];
-    const text = readFileSync(join(out, f?.replayFile ?? ""), "utf8");
     const file = join(tempDir(), "hold.json");
-    writeFileSync(file, text.replace('"expect": "quirk"', '"expect": "hold"'));
+    writeFileSync(file, rerecorded(join(out, f?.replayFile ?? ""), { expect: "hold" }));
     const r = await cli("replay", file);
     expect(r.code).toBe(1);
     expect(r.out).toContain("trace: identical to the recorded one");
   });
 
-  it("replay says so, and exits 1, when the recorded trace or verdict differs", async () => {
+  it("replay of a run that changed says which verdict was expected and which came: exit 1", async () => {
+    // A file recorded (with its digest) by a charmsim whose run gave another verdict and trace.
     const f = findings()[0];
-    const replay = JSON.parse(readFileSync(join(out, f?.replayFile ?? ""), "utf8")) as {
-      verdict: string;
-      trace: { records: { seq: number }[] };
-    };
+    const file = join(out, f?.replayFile ?? "");
+    const replay = parseReplay(readFileSync(file, "utf8"), file);
     const dir = tempDir();
     const otherVerdict = join(dir, "verdict.json");
-    writeFileSync(otherVerdict, JSON.stringify({ ...replay, verdict: "something else" }));
+    writeFileSync(otherVerdict, rerecorded(file, { verdict: "something else" }));
     const a = await cli("replay", otherVerdict);
     expect(a.code).toBe(1);
-    expect(a.out).toContain("recorded verdict: DIFFERENT: something else");
+    expect(a.out).toContain(
+      [
+        "recorded verdict: DIFFERENT",
+        "  expected (recorded): property violated: something else",
+        `  got (this run):      property violated: ${replay.verdict}`,
+      ].join("\n"),
+    );
 
     const shorter = join(dir, "trace.json");
     const records = replay.trace.records.slice(0, -1);
-    writeFileSync(shorter, JSON.stringify({ ...replay, trace: { ...replay.trace, records } }));
+    writeFileSync(shorter, rerecorded(file, { trace: { ...replay.trace, records } }));
     const b = await cli("replay", shorter);
     expect(b.code).toBe(1);
-    expect(b.out).toContain("trace: DIFFERS from the recorded one");
+    expect(b.out).toContain(
+      `trace: DIFFERS from the recorded one (${records.length} records recorded, ${records.length + 1} now)`,
+    );
+    expect(b.out).toMatch(
+      new RegExp(
+        `first difference at record ${records.length}:\\n {4}recorded: \\(the recorded trace ends here\\)\\n {4}now: {6}${records.length} `,
+      ),
+    );
+  });
+
+  it("replay of a scenario past the limits: exit 2 unless the limit is raised", async () => {
+    const f = findings()[0];
+    const file = join(out, f?.replayFile ?? "");
+    const replay = parseReplay(readFileSync(file, "utf8"), file);
+    const steps = [...replay.scenario.steps, ...Array(1000).fill({ op: "update-status" })];
+    const long = join(tempDir(), "long.json");
+    writeFileSync(long, rerecorded(file, { scenario: { ...replay.scenario, steps } }));
+    const r = await cli("replay", long);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(lines(r.err)).toEqual([
+      `charmsim: invalid ${long}: scenario.steps: ${steps.length} steps, over the limit of 1000; raise it with --max-steps N, or lift every limit with --no-limits`,
+    ]);
+    // Raised, it runs: the extra steps change the trace, so it no longer reproduces (exit 1).
+    expect((await cli("replay", long, "--no-limits")).code).toBe(1);
+  });
+
+  it("replay of a file edited after it was recorded: exit 2, nothing run", async () => {
+    const f = findings()[0];
+    const text = readFileSync(join(out, f?.replayFile ?? ""), "utf8");
+    const replay = JSON.parse(text) as { seed: number; path: string };
+    const dir = tempDir();
+    for (const [name, edited] of [
+      ["seed.json", text.replace(`"seed": ${replay.seed}`, `"seed": ${replay.seed + 1}`)],
+      ["path.json", text.replace(`"path": "${replay.path}"`, `"path": "${replay.path}:1"`)],
+    ] as const) {
+      expect(edited, name).not.toBe(text);
+      const file = join(dir, name);
+      writeFileSync(file, edited);
+      const r = await cli("replay", file);
+      expect(r.code, name).toBe(2);
+      expect(r.out, name).toBe("");
+      expect(lines(r.err), name).toEqual([
+        `charmsim: invalid ${file}: digest: the file does not match its recorded run (its seed, path, scenario, verdict or trace was changed after it was recorded)`,
+      ]);
+    }
   });
 
   it("replay of an unreadable or malformed file: one line, exit 2", async () => {
@@ -309,9 +405,8 @@ describe("findings and replay", () => {
 
   it("replay of a case this version does not have: exit 2", async () => {
     const f = findings()[0];
-    const text = readFileSync(join(out, f?.replayFile ?? ""), "utf8");
     const file = join(tempDir(), "gone.json");
-    writeFileSync(file, text.replace('"campaign": "lxd"', '"campaign": "toString"'));
+    writeFileSync(file, rerecorded(join(out, f?.replayFile ?? ""), { campaign: "toString" }));
     const r = await cli("replay", file);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/no case toString\/lxd\..* in this version of charmsim/);
@@ -486,7 +581,7 @@ describe("charmsim merge", () => {
       expect(r.code, r.err).toBe(0);
     }
     whole = readReport(shards[0] ?? "");
-  });
+  }, 120_000);
 
   it("sums runs per case, keeps the worst verdict and the smallest counterexample", async () => {
     const out = join(tempDir(), "merged");
@@ -495,7 +590,7 @@ describe("charmsim merge", () => {
     expect(r.out).toContain(`Merged 2 shard report(s) of seed 1: ${out}/report.md`);
     const merged = readReport(out);
     const [a, b] = shards.map(readReport);
-    expect(merged.shard).toEqual({ index: 0, count: 1 });
+    expect(merged.shard).toEqual({ index: 1, count: 1 });
     expect(merged.results).toHaveLength(whole.results.length);
     merged.results.forEach((m, i) => {
       const x = a?.results[i];
@@ -531,7 +626,9 @@ describe("charmsim merge", () => {
     await cli("fuzz", "--campaign", "juju-ordering", "--runs", "1", "--out", other);
     const mixed = await cli("merge", out, shards[0] ?? "", other);
     expect(mixed.code).toBe(2);
-    expect(mixed.err).toMatch(/is shard 1\/1 of seed 1; .* is of seed 1 with 2 shard\(s\)/);
+    expect(mixed.err).toMatch(
+      /other\/report\.json is not a shard of the same run as .*s1\/report\.json: it is shard 1\/1, not one of 2 shard\(s\)$/m,
+    );
     const bad = join(tempDir(), "report.json");
     writeFileSync(bad, '{"format": "charmsim-report"}');
     const malformed = await cli("merge", out, bad);

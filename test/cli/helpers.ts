@@ -7,6 +7,8 @@ export interface CliRun {
   readonly code: number;
   readonly out: string;
   readonly err: string;
+  /** Wall-clock time of the run, in milliseconds. */
+  readonly ms: number;
 }
 
 /** Runs the command line in-process, capturing what it prints. */
@@ -22,8 +24,9 @@ export async function cli(...argv: string[]): Promise<CliRun> {
     },
     isTTY: false,
   };
+  const start = performance.now();
   const code = await main(argv, io);
-  return { code, out, err };
+  return { code, out, err, ms: performance.now() - start };
 }
 
 /** A fresh temporary directory. */

@@ -39,6 +39,13 @@ beforeAll(() => {
   holds = runCase(caseOf("lxd.invariants", "faithful"), { seed: 11, runs: 3 });
 });
 
+const meta: FuzzReport["meta"] = {
+  version: "9.9.9",
+  command: "charmsim fuzz --campaign lxd",
+  options: { seed: 9, runs: 20, campaigns: ["lxd"] },
+  durationMs: 1234,
+};
+
 const synthetic = (
   verdict: CaseResult["verdict"],
   extra: Partial<CaseResult> = {},
@@ -82,7 +89,8 @@ describe("formatTable", () => {
   it("one aligned row per case, with the finding's replay file", () => {
     const report: FuzzReport = {
       seed: 1,
-      shard: { index: 0, count: 1 },
+      shard: { index: 1, count: 1 },
+      meta,
       results: [holds, quirk],
       findings: [finding],
     };
@@ -109,7 +117,8 @@ describe("formatTable", () => {
     expect(verdictLabel(synthetic("quirk-not-found"))).toBe("quirk not found in budget");
     const table = formatTable({
       seed: 1,
-      shard: { index: 0, count: 1 },
+      shard: { index: 1, count: 1 },
+      meta,
       results: (["holds", "fails", "quirk-not-found"] as const).map((v) => synthetic(v)),
       findings: [],
     });
@@ -122,7 +131,8 @@ describe("formatTable", () => {
 describe("report.json and the report directory", () => {
   const report = (): FuzzReport => ({
     seed: 9,
-    shard: { index: 1, count: 3 },
+    shard: { index: 2, count: 3 },
+    meta,
     results: [holds, quirk],
     findings: [finding],
   });
@@ -135,8 +145,18 @@ describe("report.json and the report directory", () => {
       shard: unknown;
       results: (CaseResult & { replayFile?: string })[];
     };
-    expect(json).toMatchObject({ format: "charmsim-report", version: 1, seed: 9 });
-    expect(json.shard).toEqual({ index: 1, count: 3 });
+    expect(json).toMatchObject({
+      format: "charmsim-report",
+      version: 2,
+      seed: 9,
+      charmsim: "9.9.9",
+      command: "charmsim fuzz --campaign lxd",
+      options: { seed: 9, runs: 20, campaigns: ["lxd"] },
+      durationMs: 1234,
+      totals: { cases: 2, runs: holds.runs + quirk.runs, holds: 1, fails: 0, quirkFound: 1 },
+    });
+    // Shards are numbered from 1, as on the command line (--shard 2/3).
+    expect(json.shard).toEqual({ index: 2, count: 3 });
     expect(json.results[0]?.replayFile).toBeUndefined();
     expect(json.results[1]?.replayFile).toBe(finding.replayFile);
     expect(json.results[1]?.counterexample?.scenario).toEqual(quirk.counterexample?.scenario);
@@ -152,7 +172,13 @@ describe("report.json and the report directory", () => {
     );
     expect(readFileSync(join(dir, finding.diagramFile), "utf8")).toBe(finding.mermaid);
     const md = readFileSync(join(dir, "report.md"), "utf8");
-    expect(md).toContain("Seed 9, shard 2/3.");
+    expect(md).toMatch(
+      /^# charmsim fuzz report\n\n\*\*1 holds, 0 FAIL, 1 quirk found, 0 quirks not found in budget\*\*/,
+    );
+    expect(md).toContain("| command | `charmsim fuzz --campaign lxd` |");
+    expect(md).toContain("| charmsim | 9.9.9 |");
+    expect(md).toContain("| seed | 9 (shard 2/3) |");
+    expect(md).toContain("| duration | 1.2 s |");
     expect(md).toContain("## lxd.listed — faithful integrator");
     expect(md).toContain("Minimal steps:\n\n1. deploy lxd (lxd-integrator) x");
     expect(md).toContain("```mermaid\nsequenceDiagram");
@@ -201,6 +227,22 @@ describe("replay files", () => {
     ["not JSON", () => "{", /^invalid f\.json: \(json\): /],
     ["another format", () => broken((r) => (r.format = "other")), /format: /],
     ["a newer version", () => broken((r) => (r.version = 3)), /version: /],
+    [
+      "the older version without a digest",
+      () => broken((r) => (r.version = 1)),
+      /version: replay format 1 was recorded before unit agents had lagging views/,
+    ],
+    ["no digest", () => broken((r) => delete r.digest), /digest: /],
+    [
+      "an edited seed",
+      () => broken((r) => (r.seed = (r.seed as number) + 1)),
+      /digest: the file does not match its recorded run/,
+    ],
+    [
+      "an edited path",
+      () => broken((r) => (r.path = `${r.path as string}:0`)),
+      /digest: the file does not match its recorded run/,
+    ],
     ["no seed", () => broken((r) => delete r.seed), /seed: /],
     ["an unknown field", () => broken((r) => (r.extra = 1)), /extra: unknown field/],
     [

@@ -8,7 +8,13 @@ import {
   TooManyRelatedAppsError,
 } from "../../src/harness/ops/errors.js";
 import type { Relation as OpsRelation, Unit } from "../../src/harness/ops/model.js";
-import { PeerRelation, Relation, State, SubordinateRelation } from "../../src/model/state.js";
+import {
+  DEFAULT_JUJU_DATABAG,
+  PeerRelation,
+  Relation,
+  State,
+  SubordinateRelation,
+} from "../../src/model/state.js";
 import { charmClass, charmError, expectCharmRaised, plain, type Setup } from "./helpers.js";
 
 const meta = {
@@ -399,7 +405,10 @@ describe("commit on completion", () => {
     });
     const out = ctx.run(ctx.on.install(), new State({ leader: true, relations: [a, b] }));
     expect(out.getRelation(a.id)?.localUnitData).toEqual({ mine: "u", endpoint: "db" });
-    expect(out.getRelation(b.id)?.localUnitData).toEqual({ endpoint: "website" });
+    expect(out.getRelation(b.id)?.localUnitData).toEqual({
+      ...DEFAULT_JUJU_DATABAG,
+      endpoint: "website",
+    });
     expect(out.getRelation(b.id)?.localAppData).toEqual({ by: "leader" });
   });
 });

@@ -3,6 +3,7 @@ import { Context, UncaughtCharmError } from "../../src/harness/context.js";
 import { InconsistentScenarioError } from "../../src/model/consistency.js";
 import { InputError } from "../../src/model/errors.js";
 import {
+  DEFAULT_JUJU_DATABAG,
   DeferredEvent,
   PeerRelation,
   Relation,
@@ -270,7 +271,7 @@ describe("with()", () => {
     const p = new PeerRelation({ endpoint: "cluster", peersData: { 1: { a: "b" } } });
     const p2 = p.with({ localUnitData: { u: "1" } });
     expect([p2.id, p2.peersData, p2.localUnitData]).toEqual([p.id, { 1: { a: "b" } }, { u: "1" }]);
-    expect(p.localUnitData).toEqual({});
+    expect(p.localUnitData).toEqual(DEFAULT_JUJU_DATABAG);
     const s = new SubordinateRelation({
       endpoint: "website",
       remoteUnitId: 2,
@@ -283,7 +284,7 @@ describe("with()", () => {
       "main",
       { x: "y" },
     ]);
-    expect(s.remoteUnitData).toEqual({});
+    expect(s.remoteUnitData).toEqual(DEFAULT_JUJU_DATABAG);
   });
 });
 

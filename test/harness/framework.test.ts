@@ -801,7 +801,7 @@ describe("statuses", () => {
 });
 
 describe("juju-log", () => {
-  it("captures every level, in order, from the framework and named loggers", () => {
+  it("captures every level, in order, with the logger's name (charm, or the module's)", () => {
     const ctx = context((charm, fw) => {
       fw.observe(charm.on.install, () => {
         fw.logger.debug("d");
@@ -813,11 +813,11 @@ describe("juju-log", () => {
     });
     ctx.run(ctx.on.install(), new State());
     expect(ctx.jujuLog).toEqual([
-      { level: "DEBUG", message: "d" },
-      { level: "INFO", message: "i" },
-      { level: "WARNING", message: "w" },
-      { level: "ERROR", message: "e" },
-      { level: "CRITICAL", message: "c" },
+      { level: "DEBUG", logger: "charm", message: "d" },
+      { level: "INFO", logger: "charm", message: "i" },
+      { level: "WARNING", logger: "lib", message: "w" },
+      { level: "ERROR", logger: "charm", message: "e" },
+      { level: "CRITICAL", logger: "charm", message: "c" },
     ]);
   });
 
@@ -830,7 +830,7 @@ describe("juju-log", () => {
       fw.observe(charm.on.start, () => {});
     });
     charmError(() => ctx.run(ctx.on.install(), new State()));
-    expect(ctx.jujuLog).toEqual([{ level: "INFO", message: "about to fail" }]);
+    expect(ctx.jujuLog).toEqual([{ level: "INFO", logger: "charm", message: "about to fail" }]);
     ctx.run(ctx.on.start(), new State());
     expect(ctx.jujuLog).toEqual([]);
   });
@@ -858,7 +858,8 @@ describe("actions", () => {
     ctx.run(ctx.on.action("do-backup", { params: { target: "s3", retries: 9 } }), new State());
     expect(params).toEqual({ target: "s3", retries: 9 });
     ctx.run(ctx.on.install(), new State());
-    expect(ctx.actionResults).toBeNull();
+    // Scenario's action_results is None unless the action set results.
+    expect(ctx.actionResults).toBeUndefined();
   });
 
   it("fail() raises ActionFailed with the message and the output State", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Context } from "../../src/harness/context.js";
 import { CharmBase } from "../../src/harness/ops/charm.js";
 import type { Framework } from "../../src/harness/ops/framework.js";
-import { Relation, State } from "../../src/model/state.js";
+import { DEFAULT_JUJU_DATABAG, Relation, State } from "../../src/model/state.js";
 import { ActiveStatus } from "../../src/model/status.js";
 
 class Echo extends CharmBase {
@@ -23,7 +23,8 @@ describe("smoke", () => {
     });
     const rel = new Relation({ endpoint: "db", remoteUnitsData: { 0: { x: "1" } } });
     const out = ctx.run(ctx.on.relationChanged(rel), new State({ relations: [rel] }));
-    expect(out.getRelation(rel.id)?.localUnitData).toEqual({ seen: "1" });
+    // Juju's own keys are in the unit bag from the start, as in Scenario.
+    expect(out.getRelation(rel.id)?.localUnitData).toEqual({ ...DEFAULT_JUJU_DATABAG, seen: "1" });
     expect(out.unitStatus).toEqual(new ActiveStatus("ok"));
   });
 });

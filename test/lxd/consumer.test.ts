@@ -16,7 +16,7 @@ import {
   NodesChangedEvent,
   type NodesRemovedEvent,
 } from "../../src/libs/lxd/requirer.js";
-import { Relation, State } from "../../src/model/state.js";
+import { DEFAULT_JUJU_DATABAG, Relation, State } from "../../src/model/state.js";
 import { ActiveStatus, BlockedStatus, WaitingStatus } from "../../src/model/status.js";
 import { fixtureCertificate } from "../../src/pki/fixtures.js";
 
@@ -63,6 +63,7 @@ describe("consumer: which certificate", () => {
     const rel = lxdRelation();
     const out = c.run(c.on.relationCreated(rel), new State({ relations: [rel] }));
     expect(out.getRelation(rel.id)?.localUnitData).toEqual({
+      ...DEFAULT_JUJU_DATABAG,
       client_certificates: JSON.stringify([fixtureCertificateFor(2).pem]),
     });
     expect(out.unitStatus).toEqual(new WaitingStatus("waiting for LXD nodes from the provider"));

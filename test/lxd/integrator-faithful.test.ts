@@ -15,7 +15,7 @@ import { UncaughtCharmError } from "../../src/harness/context.js";
 import { KeyError, TooManyRelatedAppsError } from "../../src/harness/ops/errors.js";
 import { PythonInvalidUrlError, PythonSslError } from "../../src/libs/lxd/client.js";
 import { LxdNotTrustedError, PythonTypeError } from "../../src/libs/lxd/provider.js";
-import { DeferredEvent, State, StoredState } from "../../src/model/state.js";
+import { DEFAULT_JUJU_DATABAG, DeferredEvent, State, StoredState } from "../../src/model/state.js";
 import { ActiveStatus, BlockedStatus, MaintenanceStatus } from "../../src/model/status.js";
 import { fixtureCertificate } from "../../src/pki/fixtures.js";
 import { fingerprintSha256, InvalidPemError } from "../../src/pki/pem.js";
@@ -65,7 +65,11 @@ describe("faithful integrator: credentials (install / config-changed)", () => {
     expect(world.server.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
       "GET /1.0 200",
     ]);
-    expect(ctx.jujuLog).toContainEqual({ level: "INFO", message: "credentials configured" });
+    expect(ctx.jujuLog).toContainEqual({
+      level: "INFO",
+      logger: "interface",
+      message: "credentials configured",
+    });
   });
 
   it("is Blocked without trust and without config, and asks LXD nothing", () => {
@@ -299,7 +303,7 @@ describe("faithful integrator: relation-joined", () => {
     const rel = apiRelation();
     const out = ctx.run(ctx.on.relationJoined(rel), new State({ relations: [rel] }));
     expect(out.deferred.map((d) => d.kind)).toEqual(["api_relation_joined"]);
-    expect(out.getRelation(rel.id)?.localUnitData).toEqual({});
+    expect(out.getRelation(rel.id)?.localUnitData).toEqual(DEFAULT_JUJU_DATABAG);
   });
 
   it("publishes one node and version 1.0 in this unit's bag, as upstream's json.dumps", () => {
@@ -307,6 +311,7 @@ describe("faithful integrator: relation-joined", () => {
     const rel = apiRelation();
     const out = ctx.run(ctx.on.relationJoined(rel), installed(ctx, world, { relations: [rel] }));
     expect(out.getRelation(rel.id)?.localUnitData).toEqual({
+      ...DEFAULT_JUJU_DATABAG,
       nodes: `[{"endpoint": "${world.credential.endpoint}", "name": "lxd-node-1", "trusted_certs_fp": []}]`,
       version: "1.0",
     });
@@ -320,7 +325,7 @@ describe("faithful integrator: relation-joined", () => {
     const configured = ctx.run(ctx.on.configChanged(), deferred.with({ config: world.config }));
     expect(configured.unitStatus).toEqual(new ActiveStatus());
     expect(configured.deferred.map((d) => d.kind)).toEqual(["api_relation_joined"]);
-    expect(configured.getRelation(rel.id)?.localUnitData).toEqual({});
+    expect(configured.getRelation(rel.id)?.localUnitData).toEqual(DEFAULT_JUJU_DATABAG);
     const next = ctx.run(ctx.on.updateStatus(), configured);
     expect(next.deferred).toEqual([]);
     expect(next.getRelation(rel.id)?.localUnitData.version).toBe("1.0");
@@ -352,7 +357,7 @@ describe("faithful integrator: relation-changed", () => {
     const rel = apiRelation({ 0: certsBag(c0.pem) });
     const out = ctx.run(ctx.on.relationChanged(rel), new State({ relations: [rel] }));
     expect(out.deferred.map((d) => d.kind)).toEqual(["api_relation_changed"]);
-    expect(out.getRelation(rel.id)?.localUnitData).toEqual({});
+    expect(out.getRelation(rel.id)?.localUnitData).toEqual(DEFAULT_JUJU_DATABAG);
   });
 
   it("registers every client certificate with LXD and lists its fingerprint", () => {
@@ -375,6 +380,7 @@ describe("faithful integrator: relation-changed", () => {
     ]);
     expect(ctx.jujuLog).toContainEqual({
       level: "INFO",
+      logger: "interface",
       message: `adding certificate ${c0.fingerprint} to trust store`,
     });
   });
@@ -387,6 +393,7 @@ describe("faithful integrator: relation-changed", () => {
     expect(world.server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(["POST 400"]);
     expect(ctx.jujuLog).toContainEqual({
       level: "WARNING",
+      logger: "interface",
       message: "certificate already provisioned. Skipping provision",
     });
     expect(nodesOf(twice, rel.id)[0]?.trusted_certs_fp).toEqual([c0.fingerprint]);

@@ -13,7 +13,7 @@ import { lxdCases } from "../../src/fuzz/campaigns/lxd.js";
 import { scenarioSchema } from "../../src/fuzz/operations.js";
 import type { Context } from "../../src/harness/context.js";
 import type { LxdFixedState } from "../../src/libs/lxd/provider-fixed.js";
-import { State } from "../../src/model/state.js";
+import { DEFAULT_JUJU_DATABAG, State } from "../../src/model/state.js";
 import { ActiveStatus, BlockedStatus, WaitingStatus } from "../../src/model/status.js";
 import { fixtureCertificate } from "../../src/pki/fixtures.js";
 import {
@@ -153,7 +153,7 @@ describe("fixed integrator: relation hooks", () => {
     const rel = apiRelation({ 0: certsBag(c0.pem) });
     const out = ctx.run(ctx.on.relationChanged(rel), new State({ relations: [rel] }));
     expect(out.deferred).toEqual([]);
-    expect(out.getRelation(rel.id)?.localUnitData).toEqual({});
+    expect(out.getRelation(rel.id)?.localUnitData).toEqual(DEFAULT_JUJU_DATABAG);
     expect(out.unitStatus).toEqual(new BlockedStatus(MISSING_CREDENTIALS));
     const ready = ctx.run(ctx.on.configChanged(), out.with({ config: world.config }));
     expect(nodesOf(ready, rel.id)[0]?.trusted_certs_fp).toEqual([c0.fingerprint]);
@@ -165,6 +165,7 @@ describe("fixed integrator: relation hooks", () => {
     const rel = apiRelation();
     const out = ctx.run(ctx.on.relationJoined(rel), installed(ctx, world, { relations: [rel] }));
     expect(out.getRelation(rel.id)?.localUnitData).toEqual({
+      ...DEFAULT_JUJU_DATABAG,
       nodes: `[{"endpoint": "${world.credential.endpoint}", "name": "lxd-node-1", "trusted_certs_fp": []}]`,
       version: "1.0",
     });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { Context } from "../../src/harness/context.js";
 import { InputError } from "../../src/model/errors.js";
 import {
@@ -13,7 +14,12 @@ import {
   loadCharmSpec,
 } from "../../src/model/metadata.js";
 import { State } from "../../src/model/state.js";
-import { parseYaml } from "../../src/model/yaml-file.js";
+import {
+  MAX_YAML_BYTES,
+  MAX_YAML_DEPTH,
+  parseYaml,
+  yamlNestingDepth,
+} from "../../src/model/yaml-file.js";
 import { charmClass } from "../harness/helpers.js";
 
 const charms = join(import.meta.dirname, "..", "..", "fixtures", "charms");
@@ -313,5 +319,86 @@ describe("parseYaml", () => {
     const err = inputError(() => parseYaml("a: [1, 2\nb: 3\n", configMetaSchema, "x.yaml"));
     expect(err.issues[0]?.path).toBe("(yaml)");
     expect(err.issues[0]?.line).toBeGreaterThanOrEqual(1);
+  });
+});
+
+/** A "billion laughs" file: nine levels of aliases, each expanding the one before nine times. */
+const ALIAS_BOMB = [
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ..."bcdefghi".split("").map((x, i) => {
+    const prev = "abcdefgh"[i];
+    return `${x}: &${x} [${Array.from({ length: 9 }, () => `*${prev}`).join(",")}]`;
+  }),
+  "name: *i",
+  "",
+].join("\n");
+
+describe("hostile YAML: refused as input, quickly", () => {
+  const within = <T>(ms: number, fn: () => T): T => {
+    const start = performance.now();
+    const out = fn();
+    expect(performance.now() - start).toBeLessThan(ms);
+    return out;
+  };
+
+  it("an alias bomb is an InputError, not a ReferenceError, from parseYaml and loadCharmSpec", () => {
+    const err = within(2000, () => inputError(() => parseYaml(ALIAS_BOMB, z.unknown(), "x.yaml")));
+    expect(err.message).toMatch(/^invalid x\.yaml: \(yaml\): too many alias expansions/);
+    const dir = mkdtempSync(join(tmpdir(), "charmsim-meta-"));
+    writeFileSync(join(dir, "metadata.yaml"), ALIAS_BOMB);
+    const fromDir = within(2000, () => inputError(() => loadCharmSpec(dir)));
+    expect(fromDir.message).toMatch(/metadata\.yaml: \(yaml\): too many alias expansions/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a few aliases are fine", () => {
+    const spec = parseYaml("a: &x 1\nb: *x\nc: *x\n", z.record(z.string(), z.number()), "x");
+    expect(spec).toEqual({ a: 1, b: 1, c: 1 });
+  });
+
+  it.each([
+    ["flow sequences", `name: ${"[".repeat(100_000)}${"]".repeat(100_000)}\n`],
+    ["flow maps", `name: ${"{a: ".repeat(50_000)}1${"}".repeat(50_000)}\n`],
+    ["compact sequences", `${"- ".repeat(50_000)}x\n`],
+    [
+      "indented maps",
+      `${Array.from({ length: 1000 }, (_, i) => `${" ".repeat(i)}k:`).join("\n")} 1\n`,
+    ],
+  ])("nesting past the limit (%s): 'nested too deeply' with its line", (_what, text) => {
+    const err = within(2000, () => inputError(() => parseYaml(text, z.unknown(), "deep.yaml")));
+    expect(err.issues).toHaveLength(1);
+    expect(err.issues[0]?.message).toBe(`nested too deeply (more than ${MAX_YAML_DEPTH} levels)`);
+    expect(err.issues[0]?.line).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a file past the size limit is refused before parsing", () => {
+    const text = `name: "${"x".repeat(MAX_YAML_BYTES)}"\n`;
+    const err = within(2000, () => inputError(() => parseYaml(text, z.unknown(), "big.yaml")));
+    expect(err.issues[0]?.message).toMatch(/^the file is too large/);
+  });
+
+  it("measures nesting as the parser sees it, skipping quotes, comments and block scalars", () => {
+    expect(yamlNestingDepth("a: 1\nb:\n  c:\n    - x\n    - y: [1, [2, {z: 3}]]\n").depth).toBe(7);
+    expect(yamlNestingDepth("- - - a\n").depth).toBe(4);
+    const flat = [
+      "a: 'it''s [not' # [[[",
+      'b: "q [ \\" ["',
+      "c: it's [x",
+      "d: |",
+      "  [[[[",
+      "      [[[[",
+      "e: >-",
+      "    {{{",
+      "f: 1",
+    ].join("\n");
+    expect(yamlNestingDepth(flat).depth).toBe(1);
+    // Files within the limit parse as before.
+    expect(
+      parseYaml(
+        `v: ${"[".repeat(MAX_YAML_DEPTH - 1)}${"]".repeat(MAX_YAML_DEPTH - 1)}\n`,
+        z.unknown(),
+        "x",
+      ),
+    ).toBeDefined();
   });
 });

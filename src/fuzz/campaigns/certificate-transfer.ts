@@ -4,7 +4,7 @@ import type { TraceRecord } from "../../harness/trace.js";
 import { JSON_DEPTH_UNCERTAIN } from "../../libs/certificate-transfer/python.js";
 import type { JsonValue } from "../../model/json.js";
 import { fixtureCertificate } from "../../pki/fixtures.js";
-import type { FuzzCase, Oracle, PropertyCheck } from "../campaign.js";
+import type { CaseSources, FuzzCase, Oracle, PropertyCheck } from "../campaign.js";
 import { CharmCatalog } from "../catalog.js";
 import type { ScenarioRun, StepOutcome } from "../execute.js";
 import type { Operation, Scenario } from "../operations.js";
@@ -554,6 +554,14 @@ const descriptions: Readonly<Record<string, string>> = {
     "every write of a provider bag changes the set it encodes (no spurious relation-changed)",
 };
 
+/** The library files of a version mix; the faithful ones describe their QUIRKs at the top. */
+function ctSources(requirer: CtVariant, provider: CtVariant): CaseSources {
+  const lib = (v: CtVariant) => `src/libs/certificate-transfer/${v}.ts`;
+  const variant = [...new Set([lib(requirer), lib(provider)])];
+  const quirks = variant.filter((f) => !f.endsWith("-fixed.ts"));
+  return { variant, ...(quirks.length > 0 ? { quirks } : {}) };
+}
+
 /** The cases of the campaign: every property of every row of the matrix. */
 export function certificateTransferCases(): FuzzCase[] {
   const cases: FuzzCase[] = [];
@@ -595,6 +603,7 @@ export function certificateTransferCases(): FuzzCase[] {
         ...(p.check ? { check: p.check } : {}),
         ...(p.oracle ? { oracle: p.oracle } : {}),
         catalog,
+        sources: ctSources(row.requirer, row.provider),
       });
     }
   }

@@ -685,3 +685,16 @@ export function quirkHuntCase(hunt: QuirkHunt, side: "faithful" | "fixed"): Fuzz
     ...(side === "faithful" ? { quirk: hunt.quirk } : {}),
   };
 }
+
+/**
+ * The ct-quirks campaign: one case per QUIRK hunt and side. The faithful mix must show the quirk
+ * (a finding), the fixed mix must keep the property, each under the hunt's narrowed generator.
+ */
+export function ctQuirkCases(): FuzzCase[] {
+  return quirkHunts.flatMap((hunt) =>
+    (["faithful", "fixed"] as const).map((side) => {
+      const c = quirkHuntCase(hunt, side);
+      return { ...c, campaign: "ct-quirks", variant: `${c.variant} [${hunt.name}]`, weight: 1 };
+    }),
+  );
+}

@@ -20,7 +20,12 @@ import { charmSpec } from "../../model/metadata.js";
 import { fixtureServerCert } from "../../pki/fixtures.js";
 import type { LxdServerRegistry } from "../../workloads/lxd-registry.js";
 import type { LxdServer } from "../../workloads/lxd-server.js";
-import { type FuzzCase, invariantsHold, type PropertyCheck } from "../campaign.js";
+import {
+  type CaseSources,
+  type FuzzCase,
+  invariantsHold,
+  type PropertyCheck,
+} from "../campaign.js";
 import { type CatalogCharm, type CharmCall, CharmCatalog } from "../catalog.js";
 import type { ScenarioRun } from "../execute.js";
 import type { Operation, Scenario } from "../operations.js";
@@ -584,6 +589,17 @@ const properties: Readonly<
   },
 };
 
+/** The integrator's files per variant; the faithful interface port describes its QUIRKs. */
+const lxdSources: Readonly<Record<LxdCampaignVariant, CaseSources>> = {
+  faithful: {
+    variant: ["src/libs/lxd/provider.ts", "src/charms/lxd-integrator/charm.ts"],
+    quirks: ["src/libs/lxd/provider.ts"],
+  },
+  fixed: {
+    variant: ["src/libs/lxd/provider-fixed.ts", "src/charms/lxd-integrator/charm.ts"],
+  },
+};
+
 /** The cases of the campaign: every property of every row of the matrix. */
 export function lxdCases(): FuzzCase[] {
   const cases: FuzzCase[] = [];
@@ -605,6 +621,7 @@ export function lxdCases(): FuzzCase[] {
         arbitrary: p.garbage ? garbage : p.impostor ? impostor : plain,
         check: p.check,
         catalog,
+        sources: lxdSources[row.variant],
       });
     }
   }

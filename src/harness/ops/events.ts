@@ -102,6 +102,8 @@ export class RelationDepartedEvent extends RelationEvent {
 /** The outcome an action handler builds. */
 export interface ActionState {
   results: Record<string, unknown>;
+  /** Whether setResults was called (results stay `{}` when it was not). */
+  resultsSet?: boolean;
   logs: string[];
   failure: string | null;
 }
@@ -125,6 +127,7 @@ export class ActionEvent extends HookEvent {
   /** Adds results; keys are merged. */
   setResults(results: Readonly<Record<string, unknown>>): void {
     Object.assign(this.state.results, results);
+    this.state.resultsSet = true;
   }
   /** Marks the action failed with a message. */
   fail(message = ""): void {

@@ -215,14 +215,28 @@ function observerKey(path: string, index: number): string {
   return `${path}#${index}`;
 }
 
-/** A logger that records `juju-log` lines. */
+/**
+ * A `juju-log` line with the name of the logger that wrote it: the module name of the library or
+ * charm, as Python's `logging.getLogger(__name__)` gives it, so a test can assert
+ * `(level, logger, message)` as upstream tests do with pytest's caplog.
+ */
+export interface LogLine extends JujuLogLine {
+  readonly logger: string;
+}
+
+/** The logger name of charm code: `src/charm.py` is imported as module `charm` by unit tests. */
+export const CHARM_LOGGER = "charm";
+/** The logger name of the framework's own messages (ops logs these as `ops.framework`). */
+export const FRAMEWORK_LOGGER = "ops.framework";
+
+/** A named logger that records `juju-log` lines. */
 export class JujuLogger {
   constructor(
-    private readonly sink: JujuLogLine[],
-    readonly name = "",
+    private readonly sink: LogLine[],
+    readonly name = CHARM_LOGGER,
   ) {}
   log(level: LogLevel, message: string): void {
-    this.sink.push({ level, message });
+    this.sink.push({ level, logger: this.name, message });
   }
   debug(message: string): void {
     this.log("DEBUG", message);
@@ -262,8 +276,10 @@ export class DeferredRelationGoneError extends Error {
  */
 export class Framework {
   readonly model: Model;
-  readonly logs: JujuLogLine[] = [];
+  readonly logs: LogLine[] = [];
+  /** The charm's logger (named `charm`); libraries take their own with getLogger. */
   readonly logger: JujuLogger;
+
   /** Every event that reached observers, in order. */
   readonly emitted: EmittedEventRecord[] = [];
   readonly emittedEvents: EventBase[] = [];
@@ -302,7 +318,12 @@ export class Framework {
     this.eventKey = maxKey;
   }
 
-  /** A named logger writing to `juju-log`. */
+  /** A debug line of the framework's own (rare: made on demand, not per hook). */
+  private opsDebug(message: string): void {
+    new JujuLogger(this.logs, FRAMEWORK_LOGGER).debug(message);
+  }
+
+  /** A named logger writing to `juju-log`; name it after the module, as `getLogger(__name__)`. */
   getLogger(name: string): JujuLogger {
     return new JujuLogger(this.logs, name);
   }
@@ -425,7 +446,7 @@ export class Framework {
         : -1;
       const observer = bound?.observers[index];
       if (!bound || !observer) {
-        this.logger.debug(`dropping deferred ${notice.handlePath}: nothing observes it any more`);
+        this.opsDebug(`dropping deferred ${notice.handlePath}: nothing observes it any more`);
         continue;
       }
       const event = Object.create(bound.eventType.prototype) as EventBase;
@@ -439,7 +460,7 @@ export class Framework {
         event.restore(notice.snapshot);
       } catch (e) {
         if (e instanceof DeferredRelationGoneError && this.deferredRelationGone === "drop") {
-          this.logger.debug(`dropping deferred ${notice.handlePath}: ${e.message}`);
+          this.opsDebug(`dropping deferred ${notice.handlePath}: ${e.message}`);
           continue;
         }
         throw e;

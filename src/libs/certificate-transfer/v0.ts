@@ -57,6 +57,9 @@ import {
 } from "./python.js";
 import { relationIdSnapshot, restoreWith } from "./snapshot.js";
 
+/** The library's Python module name: the name its log lines carry (`logging.getLogger(__name__)`). */
+export const LOGGER_NAME = "charms.certificate_transfer_interface.v0.certificate_transfer";
+
 /** The interface version this library speaks and advertises. */
 export const LIBAPI = 0;
 
@@ -153,8 +156,10 @@ export class CertificateTransferProvides extends FrameworkObject {
     return this.framework.model;
   }
   protected get logger(): JujuLogger {
-    return this.framework.logger;
+    this.moduleLogger ??= this.framework.getLogger(LOGGER_NAME);
+    return this.moduleLogger;
   }
+  private moduleLogger: JujuLogger | undefined;
 
   /**
    * Writes certificate, ca (raw), chain (JSON) and version "0" into this unit's bag. Like upstream,
@@ -289,8 +294,10 @@ export class CertificateTransferRequires extends FrameworkObject {
     return this.framework.model;
   }
   protected get logger(): JujuLogger {
-    return this.framework.logger;
+    this.moduleLogger ??= this.framework.getLogger(LOGGER_NAME);
+    return this.moduleLogger;
   }
+  private moduleLogger: JujuLogger | undefined;
 
   protected onRelationChanged(event: RelationChangedEvent): void {
     if (!event.unit) {

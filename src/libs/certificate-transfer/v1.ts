@@ -80,6 +80,9 @@ import { pyTupleRepr, sortedCodePoints } from "./python.js";
 import { hookSetOrder } from "./set-order.js";
 import { relationIdSnapshot, restoreWith } from "./snapshot.js";
 
+/** The library's Python module name: the name its log lines carry (`logging.getLogger(__name__)`). */
+export const LOGGER_NAME = "charms.certificate_transfer_interface.v1.certificate_transfer";
+
 export { DataValidationError, TLSCertificatesError } from "./errors.js";
 
 /** The interface version this library speaks and advertises. */
@@ -175,8 +178,10 @@ export class CertificateTransferProvides extends FrameworkObject {
     return this.framework.model;
   }
   protected get logger(): JujuLogger {
-    return this.framework.logger;
+    this.moduleLogger ??= this.framework.getLogger(LOGGER_NAME);
+    return this.moduleLogger;
   }
+  private moduleLogger: JujuLogger | undefined;
 
   /** Adds certificates to every active relation, or to `relationId` only. Leader only. */
   addCertificates(certificates: ReadonlySet<string>, relationId?: number): void {
@@ -362,8 +367,10 @@ export class CertificateTransferRequires extends FrameworkObject {
     return this.framework.model;
   }
   protected get logger(): JujuLogger {
-    return this.framework.logger;
+    this.moduleLogger ??= this.framework.getLogger(LOGGER_NAME);
+    return this.moduleLogger;
   }
+  private moduleLogger: JujuLogger | undefined;
 
   /** Emits `certificate_set_updated` on every relation-changed, whatever changed. */
   protected onRelationChanged(event: RelationChangedEvent): void {

@@ -19,7 +19,7 @@ import type { Framework } from "../../../src/harness/ops/framework.js";
 import type { CertificateAvailableEvent } from "../../../src/libs/certificate-transfer/v0.js";
 import type { CertificatesAvailableEvent } from "../../../src/libs/certificate-transfer/v1.js";
 import { charmSpec, loadCharmSpec } from "../../../src/model/metadata.js";
-import { Relation, State } from "../../../src/model/state.js";
+import { DEFAULT_JUJU_DATABAG, Relation, State } from "../../../src/model/state.js";
 import { ActiveStatus, WaitingStatus } from "../../../src/model/status.js";
 import { fixtureClientCerts } from "../../../src/pki/fixtures.js";
 import { bags, jsonSet, logs } from "./helpers.js";
@@ -50,7 +50,7 @@ describe("v1 provider charm", () => {
     const ctx = new Context(V1ProviderCharm, v1ProviderMetadata);
     const rel = new Relation({ endpoint: "certificates", remoteAppData: { version: "1" } });
     const out = ctx.run(ctx.on.relationJoined(rel), new State({ relations: [rel] }));
-    expect(bags(out, rel.id)).toEqual({ app: {}, unit: {} });
+    expect(bags(out, rel.id)).toEqual({ app: {}, unit: DEFAULT_JUJU_DATABAG });
     expect(logs(ctx)).toEqual([
       ["WARNING", "Only the leader unit can add certificates to this relation"],
     ]);
@@ -125,6 +125,7 @@ describe("v0 charms", () => {
     const rel = new Relation({ endpoint: "certificates" });
     const out = ctx.run(ctx.on.relationJoined(rel), new State({ relations: [rel] }));
     expect(bags(out, rel.id).unit).toEqual({
+      ...DEFAULT_JUJU_DATABAG,
       certificate: "my certificate",
       ca: "my CA certificate",
       chain: '["certificate 1", "certificate 2"]',

@@ -2,8 +2,7 @@
 // the databag models' pydantic rules.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { JujuLogLine } from "../../../src/harness/hook.js";
-import { JujuLogger } from "../../../src/harness/ops/framework.js";
+import { JujuLogger, type LogLine } from "../../../src/harness/ops/framework.js";
 import {
   type BagReader,
   loadModel,
@@ -179,7 +178,7 @@ describe("sorted order and set order", () => {
 });
 
 describe("databag models (pydantic lax rules)", () => {
-  const lines: JujuLogLine[] = [];
+  const lines: LogLine[] = [];
   const logger = new JujuLogger(lines);
 
   it("loads the empty bag with defaults", () => {
@@ -246,9 +245,14 @@ describe("databag models (pydantic lax rules)", () => {
     expect(lines).toEqual([
       {
         level: "ERROR",
+        logger: "charm",
         message: "invalid databag contents: expecting json. {'certificates': 'unloadable'}",
       },
-      { level: "DEBUG", message: `failed to validate databag: {'version': '"x"'}` },
+      {
+        level: "DEBUG",
+        logger: "charm",
+        message: `failed to validate databag: {'version': '"x"'}`,
+      },
     ]);
   });
 

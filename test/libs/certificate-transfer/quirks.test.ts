@@ -16,7 +16,7 @@ import { KeyError } from "../../../src/harness/ops/errors.js";
 import type { Framework } from "../../../src/harness/ops/framework.js";
 import { pyJsonDumps } from "../../../src/libs/certificate-transfer/python.js";
 import type { CertificatesAvailableEvent } from "../../../src/libs/certificate-transfer/v1.js";
-import { type Databag, Relation, State } from "../../../src/model/state.js";
+import { type Databag, DEFAULT_JUJU_DATABAG, Relation, State } from "../../../src/model/state.js";
 import { fixtureClientCerts } from "../../../src/pki/fixtures.js";
 import { bags, jsonSet, logs } from "./helpers.js";
 
@@ -86,7 +86,7 @@ describe("QUIRK: the non-leader warning says 'add' for every mutator", () => {
       "WARNING",
       "Only the leader unit can add certificates to this relation",
     ]);
-    expect(bags(out, rel.id)).toEqual({ app: {}, unit: {} });
+    expect(bags(out, rel.id)).toEqual({ app: {}, unit: DEFAULT_JUJU_DATABAG });
     const x = providerCtx(fixed);
     x.run(action(x, name, params), state);
     expect(logs(x)).toContainEqual([

@@ -22,7 +22,7 @@ import type { CharmBase, CharmClass } from "../../../src/harness/ops/charm.js";
 import type { CertificateAvailableEvent } from "../../../src/libs/certificate-transfer/v0.js";
 import type { CertificatesAvailableEvent } from "../../../src/libs/certificate-transfer/v1.js";
 import type { CharmSpecInput } from "../../../src/model/metadata.js";
-import { type Databag, Relation, State } from "../../../src/model/state.js";
+import { type Databag, DEFAULT_JUJU_DATABAG, Relation, State } from "../../../src/model/state.js";
 import { fixtureClientCerts } from "../../../src/pki/fixtures.js";
 import { bags } from "./helpers.js";
 
@@ -83,7 +83,7 @@ describe("version-mix matrix (one unit per side)", () => {
     const app = advertised(v1Requirer);
     expect(app).toEqual({ version: "1" });
     const written = providerWrites(v1Provider, app);
-    expect(written.unit).toEqual({});
+    expect(written.unit).toEqual(DEFAULT_JUJU_DATABAG);
     const [event] = requirerReceives(v1Requirer, written) as [CertificatesAvailableEvent];
     expect(event.certificates).toEqual(new Set(PEMS));
   });
