@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import ops
 import scenario
-from scenario.state import _EntityStatus
+from scenario.state import _BUILTIN_EVENTS, _EntityStatus, _Event
 
 from . import values
 from .protocol import (
@@ -181,10 +181,13 @@ def to_event(ctx: scenario.Context[Any], event: EventData, state: scenario.State
     if event.action is not None:
         return ctx.on.action(event.action.name, params=event.action.params, id=event.action.id)
     if event.relation_id is None:
-        factory = getattr(ctx.on, kind.replace("-", "_"), None)
-        if factory is None:
-            raise ValueError(f"event.kind: charmsim cannot run {kind!r} on a Python charm")
-        return factory()
+        name = kind.replace("-", "_")
+        factory = getattr(ctx.on, name, None)
+        if factory is not None:
+            return factory()
+        if name in _BUILTIN_EVENTS:  # e.g. leader_settings_changed, which ctx.on leaves out
+            return _Event(name)
+        raise ValueError(f"event.kind: charmsim cannot run {kind!r} on a Python charm")
     relation = state.get_relation(event.relation_id)
     if kind == "relation-created":
         return ctx.on.relation_created(relation)

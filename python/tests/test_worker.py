@@ -184,3 +184,20 @@ def test_load_needs_the_charm_class_by_name_when_there_are_two(tmp_path: Any) ->
 
 def test_probe_directory_exists() -> None:
     assert (PROBE / "src" / "charm.py").is_file()
+
+
+def test_every_unit_hook_runs_including_leader_settings_changed(worker: Worker) -> None:
+    for kind in (
+        "install",
+        "start",
+        "stop",
+        "remove",
+        "update-status",
+        "config-changed",
+        "upgrade-charm",
+        "leader-elected",
+        "leader-settings-changed",
+    ):
+        reply = worker.run(run_request("probe", unit_state(), event(kind)))
+        assert isinstance(reply, RunOk), (kind, reply)
+        assert reply.emitted[-1].kind == kind.replace("-", "_")

@@ -21,6 +21,7 @@ import {
   trustedStoredState,
 } from "../model/state.js";
 import type { Status } from "../model/status.js";
+import { isPythonCharm } from "../python/charm.js";
 import { type DispatchOutcome, dispatch } from "./dispatch.js";
 import type {
   EmittedEventRecord,
@@ -187,9 +188,10 @@ export class Context<C extends CharmBase = CharmBase> {
 
   constructor(
     readonly charmClass: CharmClass<C>,
-    private readonly options: ContextOptions,
+    private readonly options: ContextOptions = {},
   ) {
     if (options.spec) this.spec = options.spec;
+    else if (!options.meta && isPythonCharm(charmClass)) this.spec = charmClass.spec;
     else if (options.meta) {
       this.spec = charmSpec({
         meta: options.meta,
@@ -198,7 +200,10 @@ export class Context<C extends CharmBase = CharmBase> {
       });
     } else {
       throw new InputError("Context options", [
-        { path: "meta", message: "Context needs `meta` (or a `spec` from loadCharmSpec)" },
+        {
+          path: "meta",
+          message: "Context needs `meta` (or a `spec` from loadCharmSpec, or a pythonCharm)",
+        },
       ]);
     }
     const named = parseWith(contextNamingSchema, options, "Context options");
