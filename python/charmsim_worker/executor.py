@@ -8,6 +8,7 @@ import importlib.util
 import inspect
 import logging
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -75,7 +76,7 @@ def _event_env(self: Any, *args: Any, **kwargs: Any) -> dict[str, str]:
 
 
 _runtime.Runtime._get_event_env = _event_env  # type: ignore[method-assign]
-logging.getLogger("scenario").setLevel(logging.ERROR)
+logging.getLogger("ops-scenario").setLevel(logging.ERROR)  # its consistency warnings, per run
 
 
 def _scratch_dir() -> str | None:
@@ -167,15 +168,32 @@ def failure_of(error: BaseException) -> CharmFailure:
     )
 
 
+HOOK_TIMEOUT_EXIT = 124
+"""The worker's exit code when a hook overran its time limit (as timeout(1) has it)."""
+
+
+def _on_time_limit(signum: int, frame: object) -> None:
+    os.write(2, b"charmsim worker: the hook overran its time limit (tracebacks above)\n")
+    os._exit(HOOK_TIMEOUT_EXIT)
+
+
+def install_time_limit() -> None:
+    """Past a hook's limit SIGALRM arrives: faulthandler prints every thread's traceback at once
+    (from C, even while a thread holds the GIL), then the worker exits. charmsim reports the hook
+    as timed out and starts a new worker; if the exit cannot happen, it kills the worker."""
+    signal.signal(signal.SIGALRM, _on_time_limit)
+    faulthandler.register(signal.SIGALRM, file=sys.stderr, all_threads=True, chain=True)
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Past ``seconds`` the worker prints every thread's traceback and exits (charmsim then
-    reports the hook as timed out and starts a new worker): a hung charm cannot hang the run."""
-    faulthandler.dump_traceback_later(seconds, exit=True, file=sys.stderr)
+    # An interval timer costs two system calls a hook; faulthandler.dump_traceback_later starts
+    # and joins a thread each time, which was a visible share of a hook on a busy machine.
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
-        faulthandler.cancel_dump_traceback_later()
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 class Worker:

@@ -473,6 +473,8 @@ class RunOk:
     logs: list[LogLine]
     emitted: list[EmittedEvent]
     action: ActionOutcome | None
+    worker_us: float = 0.0
+    """Time the worker spent on the request, from reading it to having the reply (not sending)."""
     ok: Literal[True] = True
     type: Literal["result"] = "result"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,11 +59,38 @@ def test_a_hook_over_its_time_limit_ends_the_worker_with_a_traceback() -> None:
         run_json(unit_state(), action("sleep", {"seconds": 30}), timeout=0.5),
     )
     assert [r["type"] for r in replies] == ["hello", "loaded"]
-    assert code != 0
-    assert "Timeout" in stderr and "_on_sleep" in stderr
+    assert code == 124
+    assert "_on_sleep" in stderr and "overran its time limit" in stderr
 
 
 def test_a_crashing_charm_ends_the_worker() -> None:
     replies, _, code = talk(load_json(), run_json(unit_state(), action("crash")))
     assert [r["type"] for r in replies] == ["hello", "loaded"]
     assert code == 3
+
+
+def test_the_worker_speaks_over_named_pipes(tmp_path: Path) -> None:
+    requests, replies = tmp_path / "requests", tmp_path / "replies"
+    os.mkfifo(requests)
+    os.mkfifo(replies)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "charmsim_worker", "--requests", str(requests), "--replies", str(replies)],
+        cwd=PYTHON_DIR,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        with open(requests, "w") as out, open(replies) as back:
+            assert json.loads(back.readline())["type"] == "hello"
+            out.write(json.dumps(load_json()) + "\n")
+            out.flush()
+            assert json.loads(back.readline())["type"] == "loaded"
+            out.write(json.dumps(run_json(unit_state(), event("install"))) + "\n")
+            out.flush()
+            reply = json.loads(back.readline())
+            assert reply["type"] == "result" and reply["ok"] is True
+            assert reply["worker_us"] > 0
+        assert proc.wait(timeout=30) == 0  # the request pipe closed: the worker ends
+    finally:
+        proc.kill()

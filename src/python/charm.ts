@@ -67,7 +67,14 @@ export function pythonCharm(dir: string, options: PythonCharmOptions = {}): Pyth
   const spec = loadCharmSpec(abs);
   const info: PythonCharmInfo = Object.freeze({
     dir: abs,
-    python: o.python ?? defaultPython(),
+    // A path is taken from here (the worker runs in charmsim's python/ directory); a bare name
+    // such as "python3" is looked up on PATH.
+    python:
+      o.python === undefined
+        ? defaultPython()
+        : o.python.includes("/")
+          ? resolve(o.python)
+          : o.python,
     className: o.className ?? null,
     hookTimeoutMs: (o.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_S) * 1000,
     spec,

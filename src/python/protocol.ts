@@ -175,6 +175,8 @@ const runOkSchema = z.object({
       failure: z.string().nullable(),
     })
     .nullable(),
+  /** Time the worker spent on the request (reading it to having the reply), in µs. */
+  worker_us: z.number(),
 });
 export type RunOk = z.output<typeof runOkSchema>;
 

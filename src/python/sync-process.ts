@@ -1,13 +1,20 @@
 /**
  * A long-lived child process spoken to synchronously, one line out and one line back.
  *
- * Node has no blocking read of a child's pipe, so a worker thread owns the child: the main thread
- * posts a request to it and sleeps in `Atomics.wait` until the thread has posted the reply and
- * flipped a shared flag; the reply is then taken with `receiveMessageOnPort`. The thread enforces
- * the time limit (it kills the child and replies "timeout"), and the main thread's wait has its own
- * limit on top, so a stuck child or thread can never hang the caller. See docs/python.md for the
- * measurements behind this choice.
+ * Requests and replies go through two named pipes (FIFOs) that this thread reads and writes
+ * with plain blocking system calls: a hook costs one wake-up of the child and one of this thread.
+ * (An earlier design let a worker thread own the child's stdio and woke the caller with
+ * `Atomics.wait`: twice the wake-ups, which on a busy machine cost a visible share of a hook; see
+ * docs/python.md.) A small worker thread is still there, as a watchdog: it starts the child, keeps
+ * the tail of its stderr, and when the child exits (or overruns the deadline this thread set in
+ * shared memory, and is killed) it posts the details and writes a sentinel line into the reply
+ * pipe, which wakes the blocked read. So a dead or stuck child can never hang the caller.
  */
+import { execFileSync } from "node:child_process";
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import {
   MessageChannel,
   type MessagePort,
@@ -26,11 +33,12 @@ export type ChildReply =
       readonly stderr: string;
     }
   | { readonly kind: "spawn-error"; readonly message: string }
-  /** No reply within the time limit: the child was killed. */
+  /** No reply before the deadline: the child was killed. */
   | { readonly kind: "timeout"; readonly stderr: string };
 
 export interface SyncProcessOptions {
   readonly command: string;
+  /** Arguments; `--requests PATH --replies PATH` (the two pipes) are appended. */
   readonly args: readonly string[];
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
@@ -38,127 +46,146 @@ export interface SyncProcessOptions {
   readonly passStderr?: boolean;
 }
 
-/** The worker thread: CommonJS, evaluated from this string so it needs no file of its own. */
-const THREAD_SOURCE = `
+/** The line the watchdog writes into the reply pipe when the child is gone. */
+const SENTINEL = "\u0000charmsim-child-gone";
+
+/** The watchdog thread: CommonJS, evaluated from this string so it needs no file of its own. */
+const WATCHDOG_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const { spawn } = require("node:child_process");
-const { port, flag, command, args, cwd, env, passStderr } = workerData;
-const shared = new Int32Array(flag);
+const fs = require("node:fs");
+const { port, deadline, passStderr } = workerData;
+const deadlineAt = new BigInt64Array(deadline);
 const STDERR_TAIL = 64 * 1024;
 let child = null;
-let pending = false;
-let timer = null;
-let stdoutBuffer = "";
 let stderrTail = "";
+let timedOut = false;
+let sentinelFd = null;
 
-function reply(message) {
-  if (!pending) return;
-  pending = false;
-  if (timer !== null) clearTimeout(timer);
-  timer = null;
-  port.postMessage(message);
-  Atomics.store(shared, 0, 1);
-  Atomics.notify(shared, 0);
+function gone(details) {
+  port.postMessage(details);
+  if (sentinelFd !== null) {
+    try { fs.writeSync(sentinelFd, "\\n" + ${JSON.stringify(SENTINEL)} + "\\n"); } catch {}
+    try { fs.closeSync(sentinelFd); } catch {}
+    sentinelFd = null;
+  }
 }
 
-function arm(ms) {
-  if (timer !== null) clearTimeout(timer);
-  timer = setTimeout(() => {
-    timer = null;
-    const c = child;
-    child = null;
-    if (c !== null) c.kill("SIGKILL");
-    reply({ kind: "timeout", stderr: stderrTail });
-  }, ms);
-}
-
-function start() {
+function start(m) {
   if (child !== null) child.kill("SIGKILL");
-  stdoutBuffer = "";
   stderrTail = "";
-  const c = spawn(command, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+  timedOut = false;
+  sentinelFd = fs.openSync(m.replies, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  const c = spawn(m.command, m.args, { cwd: m.cwd, env: m.env, stdio: ["ignore", "ignore", "pipe"] });
   child = c;
-  c.stdout.setEncoding("utf8");
   c.stderr.setEncoding("utf8");
-  c.stdout.on("data", (chunk) => {
-    if (c !== child) return;
-    stdoutBuffer += chunk;
-    let i;
-    while ((i = stdoutBuffer.indexOf("\\n")) >= 0) {
-      const line = stdoutBuffer.slice(0, i);
-      stdoutBuffer = stdoutBuffer.slice(i + 1);
-      reply({ kind: "line", line });
-    }
-  });
   c.stderr.on("data", (chunk) => {
     if (c !== child) return;
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL);
     if (passStderr) process.stderr.write(chunk);
   });
-  c.stdin.on("error", () => {});
   c.on("error", (error) => {
     if (c !== child) return;
     child = null;
-    reply({ kind: "spawn-error", message: error.message });
+    gone({ kind: "spawn-error", message: error.message });
   });
   c.on("close", (code, signal) => {
     if (c !== child) return;
     child = null;
-    reply({ kind: "exit", code, signal, stderr: stderrTail });
+    if (timedOut) gone({ kind: "timeout", stderr: stderrTail });
+    else gone({ kind: "exit", code, signal, stderr: stderrTail });
   });
 }
 
-port.on("message", (request) => {
-  pending = true;
-  arm(request.timeoutMs);
-  if (request.op === "start") {
-    start();
-  } else if (request.op === "send") {
-    if (child === null) {
-      reply({ kind: "exit", code: null, signal: null, stderr: "the worker process is not running" });
-      return;
-    }
-    child.stdin.write(request.line + "\\n");
-  } else if (request.op === "stop") {
+setInterval(() => {
+  const at = Atomics.load(deadlineAt, 0);
+  if (child !== null && at > 0n && BigInt(Date.now()) > at) {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }
+}, 50);
+
+port.on("message", (m) => {
+  if (m.op === "start") start(m);
+  else if (m.op === "stop" && child !== null) {
     const c = child;
     child = null;
-    if (c !== null) c.kill("SIGKILL");
-    reply({ kind: "exit", code: null, signal: "SIGKILL", stderr: stderrTail });
+    c.kill("SIGKILL");
+    gone({ kind: "exit", code: null, signal: "SIGKILL", stderr: stderrTail });
   }
 });
 `;
 
-type ThreadRequest =
-  | { readonly op: "start"; readonly timeoutMs: number }
-  | { readonly op: "send"; readonly line: string; readonly timeoutMs: number }
-  | { readonly op: "stop"; readonly timeoutMs: number };
-
-/** Extra wait of the main thread beyond the thread's own limit before giving the thread up. */
-const THREAD_GRACE_MS = 5_000;
+type GoneNotice = Exclude<ChildReply, { kind: "line" }>;
 
 export class SyncProcess {
   private worker: Worker | null = null;
   private port: MessagePort | null = null;
-  private flag: Int32Array = new Int32Array(new SharedArrayBuffer(4));
+  /** The child's deadline (ms since the epoch; 0 when none), shared with the watchdog. */
+  private readonly deadline = new BigInt64Array(new SharedArrayBuffer(8));
+  /** Something to sleep on while a full request pipe drains. */
+  private readonly nap = new Int32Array(new SharedArrayBuffer(4));
+  private dir: string | null = null;
+  private requestFd: number | null = null;
+  private replyFd: number | null = null;
+  private pending = "";
+  private decoder = new StringDecoder("utf8");
+  private readonly chunk = Buffer.alloc(64 * 1024);
+  private alive = false;
 
   constructor(private readonly options: SyncProcessOptions) {}
 
   /** (Re)starts the child and returns its first line (or why there is none). */
   start(timeoutMs: number): ChildReply {
-    return this.exchange({ op: "start", timeoutMs });
+    this.closePipes();
+    const port = this.ensureWatchdog();
+    while (receiveMessageOnPort(port) !== undefined); // notices of an earlier child
+    this.dir = mkdtempSync(join(tmpdir(), "charmsim-worker-"));
+    const requests = join(this.dir, "requests");
+    const replies = join(this.dir, "replies");
+    execFileSync("mkfifo", ["-m", "600", requests, replies]);
+    // Opened read-write, which never blocks on a FIFO (Linux, macOS): the child opens its ends
+    // whenever it gets there, and the watchdog can always reach the reply pipe.
+    this.requestFd = openSync(requests, constants.O_RDWR | constants.O_NONBLOCK);
+    this.replyFd = openSync(replies, constants.O_RDWR);
+    const o = this.options;
+    this.alive = true;
+    this.arm(timeoutMs);
+    port.postMessage({
+      op: "start",
+      command: o.command,
+      args: [...o.args, "--requests", requests, "--replies", replies],
+      cwd: o.cwd,
+      env: o.env ?? process.env,
+      replies,
+    });
+    return this.awaitLine();
   }
 
   /** Sends one line and returns the child's next line (or why there is none). */
   send(line: string, timeoutMs: number): ChildReply {
-    return this.exchange({ op: "send", line, timeoutMs });
+    const early = this.goneNotice();
+    if (early) return early;
+    if (!this.alive || this.requestFd === null) {
+      return {
+        kind: "exit",
+        code: null,
+        signal: null,
+        stderr: "the worker process is not running",
+      };
+    }
+    this.arm(timeoutMs);
+    const written = this.writeAll(`${line}\n`);
+    return written ?? this.awaitLine();
   }
 
-  /** Kills the child (the thread stays for the next start). */
+  /** Kills the child (the watchdog stays for the next start). */
   stop(): void {
-    if (this.worker !== null) this.exchange({ op: "stop", timeoutMs: 1_000 });
+    if (this.alive) this.port?.postMessage({ op: "stop" });
+    this.closePipes();
   }
 
-  /** Kills the child and ends the thread. */
+  /** Kills the child and ends the watchdog. */
   close(): void {
     this.stop();
     void this.worker?.terminate();
@@ -166,45 +193,92 @@ export class SyncProcess {
     this.port = null;
   }
 
-  private ensureThread(): MessagePort {
+  private ensureWatchdog(): MessagePort {
     if (this.worker !== null && this.port !== null) return this.port;
     const { port1, port2 } = new MessageChannel();
-    const flag = new SharedArrayBuffer(4);
-    this.flag = new Int32Array(flag);
-    const o = this.options;
-    this.worker = new Worker(THREAD_SOURCE, {
+    this.worker = new Worker(WATCHDOG_SOURCE, {
       eval: true,
       workerData: {
         port: port2,
-        flag,
-        command: o.command,
-        args: [...o.args],
-        cwd: o.cwd,
-        env: o.env ?? process.env,
-        passStderr: o.passStderr ?? false,
+        deadline: this.deadline.buffer,
+        passStderr: this.options.passStderr ?? false,
       },
       transferList: [port2],
     });
-    // Neither keeps this process alive: when it exits, the child's stdin closes and it ends.
+    // Neither keeps this process alive: when it exits, the pipes close and the child ends.
     this.worker.unref();
     port1.unref();
     this.port = port1;
     return port1;
   }
 
-  private exchange(request: ThreadRequest): ChildReply {
-    const port = this.ensureThread();
-    Atomics.store(this.flag, 0, 0);
-    port.postMessage(request);
-    Atomics.wait(this.flag, 0, 0, request.timeoutMs + THREAD_GRACE_MS);
-    const received = receiveMessageOnPort(port);
-    if (received === undefined) {
-      // The thread itself did not answer: drop it (and its child) and report a timeout.
-      void this.worker?.terminate();
-      this.worker = null;
-      this.port = null;
-      return { kind: "timeout", stderr: "" };
+  private arm(timeoutMs: number): void {
+    Atomics.store(this.deadline, 0, BigInt(Date.now() + timeoutMs));
+  }
+
+  private goneNotice(): GoneNotice | undefined {
+    const notice = this.port ? receiveMessageOnPort(this.port) : undefined;
+    if (notice === undefined) return undefined;
+    this.alive = false;
+    this.closePipes();
+    return notice.message as GoneNotice;
+  }
+
+  /** Writes all of `text`, napping while the pipe is full; a notice if the child went. */
+  private writeAll(text: string): GoneNotice | undefined {
+    const bytes = Buffer.from(text, "utf8");
+    let off = 0;
+    while (off < bytes.length) {
+      try {
+        off += writeSync(this.requestFd as number, bytes, off, bytes.length - off);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+        const gone = this.goneNotice();
+        if (gone) return gone;
+        Atomics.wait(this.nap, 0, 0, 1);
+      }
     }
-    return received.message as ChildReply;
+    return undefined;
+  }
+
+  /** The child's next line, or the watchdog's notice that it is gone. */
+  private awaitLine(): ChildReply {
+    const fd = this.replyFd as number;
+    for (;;) {
+      const i = this.pending.indexOf("\n");
+      if (i >= 0) {
+        const line = this.pending.slice(0, i);
+        this.pending = this.pending.slice(i + 1);
+        if (line === "") continue;
+        if (line === SENTINEL) {
+          Atomics.store(this.deadline, 0, 0n);
+          // The watchdog posts its notice before it writes the sentinel.
+          return this.goneNotice() ?? { kind: "exit", code: null, signal: null, stderr: "" };
+        }
+        Atomics.store(this.deadline, 0, 0n);
+        return { kind: "line", line };
+      }
+      const n = readSync(fd, this.chunk, 0, this.chunk.length, null);
+      this.pending += this.decoder.write(this.chunk.subarray(0, n));
+    }
+  }
+
+  private closePipes(): void {
+    Atomics.store(this.deadline, 0, 0n);
+    for (const fd of [this.requestFd, this.replyFd]) {
+      if (fd !== null) {
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
+        }
+      }
+    }
+    this.requestFd = null;
+    this.replyFd = null;
+    this.pending = "";
+    this.decoder = new StringDecoder("utf8");
+    if (this.dir !== null) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
   }
 }

@@ -98,6 +98,10 @@ export class PythonWorker {
   private nextId = 1;
   /** How many times the worker process was started. */
   starts = 0;
+  /** The last hook request sent (for `bench`, which times the same hook in bare Scenario). */
+  lastRun: RunRequest | null = null;
+  /** The time the worker itself spent on the last hook that succeeded (µs), for `bench`. */
+  lastWorkerUs = 0;
 
   constructor(readonly python: string) {
     const passStderr = process.env.CHARMSIM_PYTHON_STDERR === "inherit";
@@ -178,11 +182,13 @@ export class PythonWorker {
     timeoutMs: number,
   ): RunOk | RunFailed | ErrorReply | PythonWorkerError {
     this.start();
-    const id = this.nextId++;
-    const reply = this.exchange({ ...request, id }, timeoutMs + EXIT_GRACE_MS, timeoutMs);
+    const full: RunRequest = { ...request, id: this.nextId++ };
+    this.lastRun = full;
+    const reply = this.exchange(full, timeoutMs + EXIT_GRACE_MS, timeoutMs);
     if (reply instanceof PythonWorkerError) return reply;
     if (reply.type === "error") return reply;
-    if (reply.type !== "result" || reply.id !== id) return this.unexpected(reply);
+    if (reply.type !== "result" || reply.id !== full.id) return this.unexpected(reply);
+    if (reply.ok) this.lastWorkerUs = reply.worker_us;
     return reply;
   }
 

@@ -238,6 +238,22 @@ describe("the worker", () => {
     expect(ctx.run(ctx.on.install(), new State()).storedStates.length).toBeGreaterThan(0);
   });
 
+  it("a worker that ignores its own time limit is killed by charmsim's watchdog", () => {
+    const ctx = new Context(pythonCharm(PROBE_DIR, { hookTimeout: 1 }));
+    const started = performance.now();
+    let error: unknown;
+    try {
+      const params = { seconds: 60, "block-alarm": true };
+      ctx.run(ctx.on.action("sleep", { params }), new State());
+    } catch (e) {
+      error = (e as UncaughtCharmError).cause;
+    }
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(error).toBeInstanceOf(PythonWorkerError);
+    expect(String((error as Error).message)).toMatch(/did not finish within 1 s/);
+    expect(ctx.run(ctx.on.install(), new State()).storedStates.length).toBeGreaterThan(0);
+  });
+
   it("a crashed worker is reported and restarted", () => {
     const ctx = new Context(probe);
     let error: unknown;

@@ -236,6 +236,7 @@ describe("the worker's reply becomes the hook's result", () => {
       { kind: "install", handle_path: "Probe/on/install[1]", reemitted: false, snapshot: {} },
     ],
     action: { results: { done: "yes" }, logs: ["l"], failure: null },
+    worker_us: 1,
   };
 
   it("names the unit's own bags and keeps every other part", () => {
