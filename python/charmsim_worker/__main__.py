@@ -17,13 +17,14 @@ from importlib import metadata
 from typing import BinaryIO, TextIO
 
 
-def _streams(argv: list[str]) -> tuple[BinaryIO, TextIO]:
+def _streams(argv: list[str]) -> tuple[BinaryIO, TextIO, str | None]:
     """Where requests come from and replies go: the named pipes charmsim passes
     (``--requests PATH --replies PATH``), else stdin and stdout. Either way file descriptor 1 then
     points at stderr, so what charm code prints cannot corrupt a reply."""
     parser = argparse.ArgumentParser(prog="charmsim_worker")
     parser.add_argument("--requests")
     parser.add_argument("--replies")
+    parser.add_argument("--scratch")
     args = parser.parse_args(argv)
     if args.requests and args.replies:
         requests: BinaryIO = open(args.requests, "rb")
@@ -32,15 +33,15 @@ def _streams(argv: list[str]) -> tuple[BinaryIO, TextIO]:
         requests = sys.stdin.buffer
         replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
-    return requests, replies
+    return requests, replies, args.scratch
 
 
 def main(argv: list[str] | None = None) -> int:
-    requests, out = _streams(sys.argv[1:] if argv is None else argv)
+    requests, out, scratch = _streams(sys.argv[1:] if argv is None else argv)
     # Imported only now: an import error goes to stderr, and charmsim reports it.
     import ops
 
-    from .executor import Worker, install_time_limit
+    from .executor import Worker, install_time_limit, set_scratch_dir
     from .protocol import (
         PROTOCOL_VERSION,
         ErrorReply,
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     install_time_limit()
+    if scratch:
+        set_scratch_dir(scratch)
     worker = Worker()
     for line in requests:
         if not line.strip():

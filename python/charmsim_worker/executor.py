@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import faulthandler
 import importlib.util
 import inspect
 import logging
 import os
+import shutil
 import signal
 import statistics
 import sys
@@ -79,11 +81,23 @@ _runtime.Runtime._get_event_env = _event_env  # type: ignore[method-assign]
 logging.getLogger("ops-scenario").setLevel(logging.ERROR)  # its consistency warnings, per run
 
 
-def _scratch_dir() -> str | None:
-    """Scenario writes the charm's metadata files into the charm root at every run: keep them
-    in memory when the machine has a tmpfs."""
-    shm = Path("/dev/shm")
-    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+_scratch: str | None = None
+
+
+def set_scratch_dir(path: str) -> None:
+    """Charm roots go under ``path`` (charmsim removes it with the worker's pipes)."""
+    global _scratch
+    _scratch = path
+
+
+def _scratch_dir() -> str:
+    """The directory for charm roots: charmsim's, else one of this process's own, removed when
+    it exits. Scenario writes the charm's metadata files into the charm root at every run."""
+    global _scratch
+    if _scratch is None:
+        _scratch = tempfile.mkdtemp(prefix="charmsim-worker-")
+        atexit.register(shutil.rmtree, _scratch, True)
+    return _scratch
 
 
 class LoadedCharm:
@@ -93,7 +107,7 @@ class LoadedCharm:
         self.request = request
         self.charm_type = charm_type
         self.config_options: Mapping[str, Any] = request.config.get("options", {}) or {}
-        self.root = tempfile.mkdtemp(prefix="charmsim-charm-root-", dir=_scratch_dir())
+        self.root = tempfile.mkdtemp(prefix="charm-root-", dir=_scratch_dir())
         self.contexts: dict[tuple[str, int, bool], scenario.Context[ops.CharmBase]] = {}
 
     def context(self, app: str, unit_id: int, trusted: bool) -> scenario.Context[ops.CharmBase]:

@@ -11,7 +11,17 @@
  * pipe, which wakes the blocked read. So a dead or stuck child can never hang the caller.
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
@@ -38,12 +48,50 @@ export type ChildReply =
 
 export interface SyncProcessOptions {
   readonly command: string;
-  /** Arguments; `--requests PATH --replies PATH` (the two pipes) are appended. */
+  /**
+   * Arguments; `--requests PATH --replies PATH` (the two pipes) and `--scratch DIR` (a directory
+   * for the child's files, removed with the pipes) are appended.
+   */
   readonly args: readonly string[];
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
   /** Also copy the child's stderr to this process's stderr (default false: kept as a tail). */
   readonly passStderr?: boolean;
+}
+
+/** Where the pipes' directory goes: memory (/dev/shm) when there is such a tmpfs. */
+function scratchBase(): string {
+  let base = tmpdir();
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    base = "/dev/shm";
+  } catch {
+    // no tmpfs there: the temporary directory
+  }
+  sweepStaleDirs(base);
+  return base;
+}
+
+const DIR_PREFIX = "charmsim-worker-";
+let swept = false;
+
+/**
+ * Removes the pipe directories of charmsim processes that are gone (a test runner may kill its
+ * workers before their exit handlers run). Once per process.
+ */
+function sweepStaleDirs(base: string): void {
+  if (swept) return;
+  swept = true;
+  for (const name of readdirSync(base)) {
+    const pid = Number(/^charmsim-worker-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH")
+        rmSync(join(base, name), { recursive: true, force: true });
+    }
+  }
 }
 
 /** The line the watchdog writes into the reply pipe when the child is gone. */
@@ -140,7 +188,7 @@ export class SyncProcess {
     this.closePipes();
     const port = this.ensureWatchdog();
     while (receiveMessageOnPort(port) !== undefined); // notices of an earlier child
-    this.dir = mkdtempSync(join(tmpdir(), "charmsim-worker-"));
+    this.dir = mkdtempSync(join(scratchBase(), `${DIR_PREFIX}${process.pid}-`));
     const requests = join(this.dir, "requests");
     const replies = join(this.dir, "replies");
     execFileSync("mkfifo", ["-m", "600", requests, replies]);
@@ -154,7 +202,7 @@ export class SyncProcess {
     port.postMessage({
       op: "start",
       command: o.command,
-      args: [...o.args, "--requests", requests, "--replies", replies],
+      args: [...o.args, "--requests", requests, "--replies", replies, "--scratch", this.dir],
       cwd: o.cwd,
       env: o.env ?? process.env,
       replies,

@@ -80,6 +80,9 @@ export class PythonWorker {
   static for(python: string): PythonWorker {
     let worker = PythonWorker.pool.get(python);
     if (!worker) {
+      // The workers end by themselves when this process exits (their pipes close); this also
+      // removes the pipes' directories.
+      if (PythonWorker.pool.size === 0) process.once("exit", () => PythonWorker.stopAll());
       worker = new PythonWorker(python);
       PythonWorker.pool.set(python, worker);
     }
