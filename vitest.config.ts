@@ -8,8 +8,6 @@ export default defineConfig({
     include: ["test/**/*.test.ts", "properties/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
     testTimeout: 120_000,
-    // Set-up hooks run whole campaigns too (the CLI tests' beforeAll): the same allowance.
-    hookTimeout: 120_000,
     pool: "forks",
     reporters: ci ? ["default", "json"] : ["default"],
     ...(ci ? { outputFile: { json: ".ci/vitest-results.json" } } : {}),
