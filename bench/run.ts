@@ -11,10 +11,14 @@
  * `machine_ref_kops_per_s` runs a fixed workload that uses no charmsim code (map look-ups,
  * string building, sorting, JSON): it tells how fast this machine is, so that figures taken on
  * different machines can be compared (divide each by its machine's reference). No target.
+ * `python_hook_us` is one relation-changed of the upstream v1 requirer (a Python charm, see
+ * docs/python.md) through the simulation; `scenario_context_run_us` is the same hook (same State,
+ * same event) through bare Scenario in the same worker, timed inside Python. Target (issue 15):
+ * the bridge adds at most 30% (`python_bridge_ratio` <= 1.3). Skipped, with a note, without .venv.
  */
 import "reflect-metadata";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import {
@@ -35,6 +39,9 @@ import {
   State,
 } from "../dist/index.js";
 import { fixtureClientCerts } from "../dist/pki/fixtures.js";
+import { PYTHON_CHARM } from "../dist/python/charm.js";
+import { pythonCharm } from "../dist/python/index.js";
+import { PythonWorker } from "../dist/python/worker.js";
 
 interface Figure {
   name: string;
@@ -245,6 +252,81 @@ function traceBytes(): Figure[] {
   ];
 }
 
+const venvPython = fileURLToPath(new URL("../.venv/bin/python", import.meta.url));
+
+/**
+ * Figure 6: one relation-changed of the upstream v1 requirer (Python) through the simulation,
+ * beside the same hook through bare Scenario in the same worker. The TypeScript v1 provider
+ * toggles one certificate between hooks (outside the timed step), so every step is the
+ * requirer's application-level relation-changed with three certificates or two.
+ */
+function pythonHook(): Figure[] {
+  const requirer = pythonCharm(
+    fileURLToPath(new URL("../python/charms/certificate-transfer-requirer", import.meta.url)),
+    { python: venvPython },
+  );
+  const sim = new Simulation({ seed: 1, recordLogs: false });
+  sim.deploy("ca", Provider, { spec: providerSpec, units: 1 });
+  sim.deploy("app", requirer, { spec: requirer.spec, units: 1 });
+  sim.integrate("ca:certificates", "app:certificates");
+  sim.settle();
+  sim.assertNoErrors();
+  type CtProvider = CharmBase & {
+    certificateTransfer: {
+      addCertificates(c: Set<string>): void;
+      removeCertificate(c: string): void;
+    };
+  };
+  let present = true;
+  const oneHook = (): number => {
+    sim.exec("ca/0", (c: CtProvider) => {
+      if (present) c.certificateTransfer.removeCertificate(pems[0] as string);
+      else c.certificateTransfer.addCertificates(new Set([pems[0] as string]));
+    });
+    present = !present;
+    const t0 = performance.now();
+    const record = sim.step();
+    const us = (performance.now() - t0) * 1000;
+    if (record?.kind !== "relation-changed" || record.unit !== "app/0" || !record.ok)
+      throw new Error(`expected the requirer's relation-changed, got ${JSON.stringify(record)}`);
+    return us;
+  };
+  const worker = PythonWorker.for(requirer[PYTHON_CHARM].python);
+  // Interleaved, so that both figures are taken under the same load: after each hook through
+  // the simulation, the worker times the same hook (same State, same event) in bare Scenario.
+  const bare = (): number => {
+    if (!worker.lastRun) throw new Error("no Python hook was run");
+    return worker.bench({ type: "bench", run: worker.lastRun, repeat: 1 });
+  };
+  for (let i = 0; i < 20; i++) {
+    oneHook();
+    bare();
+  }
+  const hookTimes: number[] = [];
+  const workerTimes: number[] = [];
+  const bareTimes: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    hookTimes.push(oneHook());
+    workerTimes.push(worker.lastWorkerUs);
+    bareTimes.push(bare());
+  }
+  const hookUs = median(hookTimes);
+  const scenarioUs = median(bareTimes);
+  const ratio = hookUs / scenarioUs;
+  return [
+    { name: "python_hook_us", value: round(hookUs), unit: "us" },
+    { name: "scenario_context_run_us", value: round(scenarioUs), unit: "us" },
+    { name: "python_worker_side_us", value: round(median(workerTimes)), unit: "us" },
+    {
+      name: "python_bridge_ratio",
+      value: round(ratio, 2),
+      unit: "x",
+      target: "<= 1.3",
+      ok: ratio <= 1.3,
+    },
+  ];
+}
+
 if (process.argv.includes("--peak-memory-child")) {
   settleModel(1000);
   process.stdout.write(`${process.resourceUsage().maxRSS / 1024}\n`);
@@ -325,6 +407,7 @@ const figureFns: Record<string, () => Figure[]> = {
   fuzz: () => [fuzzCases()],
   trace: traceBytes,
   cli: cliHelp,
+  python: pythonHook,
 };
 const figureArg = process.argv.indexOf("--figure");
 if (figureArg >= 0) {
@@ -338,6 +421,10 @@ if (!gc)
   process.stderr.write("note: run with --expose-gc for steadier figures (npm run bench does)\n");
 const figures: Figure[] = [];
 for (const name of Object.keys(figureFns)) {
+  if (name === "python" && !existsSync(venvPython)) {
+    process.stdout.write("python figures skipped: no .venv (run `npm run setup:python`)\n");
+    continue;
+  }
   const out = execFileSync(
     process.execPath,
     [...process.execArgv, fileURLToPath(import.meta.url), "--figure", name],

@@ -21,6 +21,7 @@ import {
   trustedStoredState,
 } from "../model/state.js";
 import type { Status } from "../model/status.js";
+import { isPythonCharm } from "../python/charm.js";
 import { type DispatchOutcome, dispatch, startDispatch } from "./dispatch.js";
 import type { EmittedEventRecord, EnvRelation, HookEnvironment, HookResult } from "./hook.js";
 import type { CharmBase, CharmClass } from "./ops/charm.js";
@@ -178,9 +179,10 @@ export class Context<C extends CharmBase = CharmBase> {
 
   constructor(
     readonly charmClass: CharmClass<C>,
-    private readonly options: ContextOptions,
+    private readonly options: ContextOptions = {},
   ) {
     if (options.spec) this.spec = options.spec;
+    else if (!options.meta && isPythonCharm(charmClass)) this.spec = charmClass.spec;
     else if (options.meta) {
       this.spec = charmSpec({
         meta: options.meta,
@@ -189,7 +191,10 @@ export class Context<C extends CharmBase = CharmBase> {
       });
     } else {
       throw new InputError("Context options", [
-        { path: "meta", message: "Context needs `meta` (or a `spec` from loadCharmSpec)" },
+        {
+          path: "meta",
+          message: "Context needs `meta` (or a `spec` from loadCharmSpec, or a pythonCharm)",
+        },
       ]);
     }
     const named = parseWith(contextNamingSchema, options, "Context options");

@@ -1,6 +1,8 @@
 import { match } from "ts-pattern";
 import { type HookKind, relationHookKinds, unitHookKinds } from "../model/hooks.js";
 import type { ActionsMeta } from "../model/metadata.js";
+import { isPythonCharm } from "../python/charm.js";
+import { dispatchPython } from "../python/executor.js";
 import type { EmittedEventRecord, Hook, HookEnvironment, HookResult } from "./hook.js";
 import type { CharmBase, CharmClass } from "./ops/charm.js";
 import type { ActionState, CharmEvents, HookEvent, RelationEvents } from "./ops/events.js";
@@ -208,6 +210,7 @@ export function dispatch(
   hook: Hook,
   options: DispatchOptions = {},
 ): DispatchOutcome {
+  if (isPythonCharm(charmClass)) return dispatchPython(charmClass, env, hook);
   const fw = new Framework(env, hook, options.deferredRelationGone ?? "drop");
   let charm: CharmBase;
   try {

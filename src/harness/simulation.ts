@@ -24,6 +24,7 @@ import {
 import { unitDigest } from "../model/sorted-set.js";
 import type { CloudCredential, Databag } from "../model/state.js";
 import type { Status } from "../model/status.js";
+import { isPythonCharm } from "../python/charm.js";
 import { UncaughtCharmError } from "./context.js";
 import { actionParamsWithDefaults, dispatch } from "./dispatch.js";
 import type {
@@ -320,6 +321,7 @@ export class Simulation {
   deploy(name: string, charm: CharmClass, options: DeployOptions = {}): void {
     const spec =
       options.spec ??
+      (isPythonCharm(charm) ? charm.spec : undefined) ??
       (options.meta
         ? charmSpec({
             meta: options.meta,
