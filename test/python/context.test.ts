@@ -168,7 +168,7 @@ describe("a Python charm through Context.run", () => {
   });
 
   it("a raising charm fails the hook with its traceback; nothing is committed", () => {
-    const db = new Relation({ endpoint: "db", remoteUnitsData: { 0: {} } });
+    const db = new Relation({ endpoint: "db", localUnitData: {}, remoteUnitsData: { 0: {} } });
     const state = new State({ config: { "fail-install": true }, relations: [db] });
     const error = raised(() => ctx.run(ctx.on.install(), state));
     expect(error.name).toBe("RuntimeError");

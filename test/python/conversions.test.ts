@@ -262,8 +262,8 @@ describe("the worker's reply becomes the hook's result", () => {
       { handlePath: "Probe/on/x[3]", owner: "Probe", observer: "_x", snapshot: { a: 1 } },
     ]);
     expect(result.logs).toEqual([
-      { level: "DEBUG", message: "d" },
-      { level: "DEBUG", message: "t" },
+      { level: "DEBUG", logger: "", message: "d" },
+      { level: "DEBUG", logger: "", message: "t" },
     ]);
     expect(result.emitted).toEqual([
       { kind: "install", handlePath: "Probe/on/install[1]", reemitted: false, snapshot: {} },
