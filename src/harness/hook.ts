@@ -68,6 +68,8 @@ export interface DeferredRecord {
 export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL";
 export interface JujuLogLine {
   readonly level: LogLevel;
+  /** The logger's name (the library's module name, as Python's logging names it), if known. */
+  readonly logger?: string;
   readonly message: string;
 }
 

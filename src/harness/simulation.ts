@@ -692,6 +692,7 @@ export class Simulation {
         seq: this.trace.nextSeq(),
         unit,
         level: l.level,
+        ...(l.logger ? { logger: l.logger } : {}),
         message: l.message,
       });
   }

@@ -242,3 +242,22 @@ describe("Mermaid", () => {
     expect(text).toContain(`: ${rest} more records not drawn`);
   });
 });
+
+describe("log records", () => {
+  it("carry the logger's name, as Python's logging names it", () => {
+    const Logs = charm((c, fw) => {
+      fw.observe(c.on.install, () => {
+        fw.getLogger("charms.example.v0.lib").warning("from the library");
+        fw.logger.info("from the charm");
+      });
+    });
+    const sim = new Simulation({ seed: 1 });
+    sim.deploy("a", Logs, { meta: provMeta });
+    sim.settle();
+    const logs = sim.trace.records.filter((r) => r.t === "log");
+    expect(logs.map((l) => (l.t === "log" ? [l.level, l.logger, l.message] : []))).toEqual([
+      ["WARNING", "charms.example.v0.lib", "from the library"],
+      ["INFO", "charm", "from the charm"],
+    ]);
+  });
+});
