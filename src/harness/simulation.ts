@@ -22,7 +22,7 @@ import {
   configWithDefaults,
 } from "../model/metadata.js";
 import { unitDigest } from "../model/sorted-set.js";
-import type { CloudCredential, Databag } from "../model/state.js";
+import { type CloudCredential, type Databag, DEFAULT_JUJU_DATABAG } from "../model/state.js";
 import type { Status } from "../model/status.js";
 import { isPythonCharm } from "../python/charm.js";
 import { UncaughtCharmError } from "./context.js";
@@ -209,6 +209,7 @@ const simulationOptionsSchema = z.strictObject({
   external: z.record(z.string(), z.unknown()).optional(),
   recordLogs: z.boolean().optional(),
   watchers: z.enum(["lagging", "prompt"]).optional(),
+  jujuBagKeys: z.boolean().optional(),
 });
 
 /** What to do when charm code throws in a hook. */
@@ -235,6 +236,11 @@ export interface SimulationOptions {
    * change reaches every agent before any unit runs its next hook (the same resolver, no lag).
    */
   readonly watchers?: "lagging" | "prompt";
+  /**
+   * Whether a unit's bag in a relation starts with the keys Juju writes when the unit enters the
+   * relation's scope (`private-address`, `ingress-address`, `egress-subnets`; default true).
+   */
+  readonly jujuBagKeys?: boolean;
 }
 
 export interface DeployOptions {
@@ -288,6 +294,7 @@ export class Simulation {
     this.model = new JujuModel((n, what) => this.scheduler.choose(n, what));
     this.agents = new UnitAgents(this.model);
     this.model.hub = this.agents;
+    if (options.jujuBagKeys ?? true) this.model.unitBagOnEntry = DEFAULT_JUJU_DATABAG;
   }
 
   // ---- model operations -------------------------------------------------------------------

@@ -153,6 +153,11 @@ export class JujuModel {
   private readonly bags = new Map<number, Map<string, Bag>>();
   private nextRelationId = 0;
   hub: WatcherHub = NO_HUB;
+  /**
+   * What Juju writes into a unit's bag when the unit enters a relation's scope (its addresses:
+   * `private-address`, `ingress-address`, `egress-subnets`); null writes nothing.
+   */
+  unitBagOnEntry: Databag | null = null;
 
   constructor(
     private readonly choose: Chooser,
@@ -475,6 +480,9 @@ export class JujuModel {
     if (rel.entered.has(unitName)) return true;
     rel.entered.add(unitName);
     rel.scope.add(unitName);
+    if (this.unitBagOnEntry && this.bagVersion(rel.id, unitName) === 0) {
+      innerMap(this.bags, rel.id).set(unitName, { data: this.unitBagOnEntry, version: 1 });
+    }
     this.hub.relationUnitsChanged(this.watchersOf(rel, unit.app, unitName), rel.id, {
       unit: unitName,
       version: this.bagVersion(rel.id, unitName),

@@ -62,9 +62,12 @@ class Web extends CharmBase {
   }
 }
 
-/** db (2 units) related to web (1 unit), settled: the model the fixtures describe. */
-function settledModel(): Simulation {
-  const sim = new Simulation({ seed: 7 });
+/**
+ * db (2 units) related to web (1 unit), settled: the model the fixtures describe. The addresses
+ * Juju writes into unit bags are left out (the fixtures' are a real cloud's; see the test of them).
+ */
+function settledModel(jujuBagKeys = false): Simulation {
+  const sim = new Simulation({ seed: 7, jujuBagKeys });
   sim.deploy("db", Db, { meta: dbMeta, units: 2 });
   sim.deploy("web", Web, { meta: webMeta, units: 1 });
   sim.integrate("db:database", "web:database");
@@ -225,6 +228,17 @@ describe("showUnit: juju show-unit --format=json", () => {
     regular(shown)["local-unit"] = null;
     regular(expected)["local-unit"] = null;
     expect(shown).toEqual(expected);
+  });
+
+  it("unit data holds the addresses Juju writes when a unit enters the scope", () => {
+    const web = showUnit(settledModel(true), "web/0")["web/0"];
+    const info = web?.["relation-info"] ?? [];
+    const db0 = info[0]?.["related-units"]?.["db/0"];
+    expect(db0?.data).toEqual({
+      "egress-subnets": "192.0.2.0",
+      "ingress-address": "192.0.2.0",
+      "private-address": "192.0.2.0",
+    });
   });
 
   it("application-data is the related application's bag; related-units those in scope", () => {

@@ -43,7 +43,11 @@ function setup(
 ): Setup {
   const world = buildLxdWorld();
   const v = lxdVariants[variant];
-  const sim = new Simulation({ seed: options.seed ?? 1, external: world.external });
+  const sim = new Simulation({
+    jujuBagKeys: false,
+    seed: options.seed ?? 1,
+    external: world.external,
+  });
   sim.setCloudCredential(world.credential);
   sim.deploy("lxd", v.integratorCharm, {
     ...v.metas.integrator,
@@ -255,7 +259,7 @@ describe("eventually every consumer certificate is listed and the trust store is
     for (let seed = 0; seed < 20; seed++) {
       const world = buildLxdWorld();
       const v = lxdVariants.fixed;
-      const sim = new Simulation({ seed, external: world.external });
+      const sim = new Simulation({ jujuBagKeys: false, seed, external: world.external });
       sim.setCloudCredential(world.credential);
       sim.deploy("lxd", v.integratorCharm, { ...v.metas.integrator, units: 3, trusted: true });
       sim.deploy("app", v.consumerCharm, { ...v.metas.consumer, units: 2 });
@@ -326,7 +330,7 @@ describe("LXD faults", () => {
   it("fixed, unreachable: Waiting with a clear message, nothing lost, settle ends, recovers", () => {
     const world = buildLxdWorld();
     const v = lxdVariants.fixed;
-    const sim = new Simulation({ seed: 3, external: world.external });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 3, external: world.external });
     sim.setCloudCredential(world.credential);
     sim.deploy("lxd", v.integratorCharm, { ...v.metas.integrator, trusted: true });
     sim.deploy("app", v.consumerCharm, { ...v.metas.consumer, units: 1 });
@@ -413,7 +417,7 @@ describe("bad requirer input in a model", () => {
   function rawSetup(variant: LxdVariantName, raw: string) {
     const world = buildLxdWorld();
     const v = lxdVariants[variant];
-    const sim = new Simulation({ seed: 2, external: world.external });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 2, external: world.external });
     sim.setCloudCredential(world.credential);
     sim.deploy("lxd", v.integratorCharm, { ...v.metas.integrator, trusted: true });
     sim.deploy("bad", RawConsumerCharm, { ...rawConsumerSpec, configValues: { raw } });
@@ -475,7 +479,7 @@ describe("bad requirer input in a model", () => {
   );
 
   it("consumer facing a provider that speaks version 2.0: Blocked and logged", () => {
-    const sim = new Simulation({ seed: 4 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 4 });
     const v = lxdVariants.fixed;
     const nodes = JSON.stringify([
       { endpoint: "https://x:8443", name: "n", trusted_certs_fp: [certOf("app/0").fingerprint] },
@@ -507,7 +511,7 @@ describe("two consumer applications", () => {
   function twoApps(variant: LxdVariantName) {
     const world = buildLxdWorld();
     const v = lxdVariants[variant];
-    const sim = new Simulation({ seed: 6, external: world.external });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 6, external: world.external });
     sim.setCloudCredential(world.credential);
     sim.deploy("lxd", v.integratorCharm, { ...v.metas.integrator, trusted: true });
     sim.deploy("one", v.consumerCharm, { ...v.metas.consumer });

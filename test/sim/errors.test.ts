@@ -50,7 +50,7 @@ const config = { options: { level: { type: "string" as const, default: "a" } } }
 describe("a failing hook", () => {
   it("commits nothing, puts the unit in error and blocks its hooks until resolve()", () => {
     const control = { failing: new Set<HookKind>() };
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 1 });
     sim.deploy("p", faulty(control), { meta: provMeta, config });
     sim.deploy("r", Plain, { meta: reqMeta });
     const id = sim.integrate("p:db", "r:db");
@@ -86,7 +86,7 @@ describe("a failing hook", () => {
   it("resolve({ retry: true }) re-runs the failed hook first, even with other work pending", () => {
     for (const seed of SEEDS) {
       const control = { failing: new Set<HookKind>(["relation-changed"]) };
-      const sim = new Simulation({ seed });
+      const sim = new Simulation({ jujuBagKeys: false, seed });
       sim.deploy("p", faulty(control), { meta: provMeta, config });
       sim.deploy("r", Plain, { meta: reqMeta });
       const id = sim.integrate("p:db", "r:db");
@@ -118,7 +118,7 @@ describe("a failing hook", () => {
 
   it("resolve({ retry: false }) counts the hook as done: it does not run again", () => {
     const control = { failing: new Set<HookKind>(["config-changed"]) };
-    const sim = new Simulation({ seed: 2 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 2 });
     sim.deploy("p", faulty(control), { meta: provMeta, config });
     sim.settle();
     expect(hooksOf(sim, "p/0")).toEqual(["install", "leader-elected", "config-changed!"]);
@@ -133,7 +133,7 @@ describe("a failing hook", () => {
 
   it("a failed relation-joined resolved without retry is followed by its relation-changed", () => {
     const control = { failing: new Set<HookKind>(["relation-joined"]) };
-    const sim = new Simulation({ seed: 3 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 3 });
     sim.deploy("p", faulty(control), { meta: provMeta });
     sim.deploy("r", Plain, { meta: reqMeta });
     const id = sim.integrate("p:db", "r:db");
@@ -151,7 +151,7 @@ describe("a failing hook", () => {
 
   it("onHookError 'retry' re-runs the hook until it passes; the trace shows each attempt", () => {
     const control = { failing: new Set<HookKind>(["config-changed"]), failures: 2 };
-    const sim = new Simulation({ seed: 4, onHookError: "retry" });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 4, onHookError: "retry" });
     sim.deploy("p", faulty(control), { meta: provMeta, config });
     sim.settle();
     expect(hooksOf(sim, "p/0")).toEqual([
@@ -170,7 +170,7 @@ describe("a failing hook", () => {
 
   it("onHookError 'skip' drops the failed hook (nothing committed) and carries on", () => {
     const control = { failing: new Set<HookKind>(["config-changed"]) };
-    const sim = new Simulation({ seed: 5, onHookError: "skip" });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 5, onHookError: "skip" });
     sim.deploy("p", faulty(control), { meta: provMeta, config });
     sim.deploy("r", Plain, { meta: reqMeta });
     const id = sim.integrate("p:db", "r:db");
@@ -186,11 +186,11 @@ describe("a failing hook", () => {
 
   it("onHookError 'retry' on a hook that always fails hits the settle bound instead of hanging", () => {
     const control = { failing: new Set<HookKind>(["config-changed"]) };
-    const sim = new Simulation({ seed: 6, onHookError: "retry" });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 6, onHookError: "retry" });
     sim.deploy("p", faulty(control), { meta: provMeta, config });
     expect(() => sim.settle({ maxHooks: 50 })).toThrow(/p\/0 config-changed x\d+/);
     // The same hook repeating and changing nothing: a livelock, said so.
-    const again = new Simulation({ seed: 6, onHookError: "retry" });
+    const again = new Simulation({ jujuBagKeys: false, seed: 6, onHookError: "retry" });
     again.deploy("p", faulty(control), { meta: provMeta, config });
     expect(() => again.settle({ maxHooks: 50 })).toThrow(/livelock: the same hooks repeat/);
   });
@@ -198,7 +198,7 @@ describe("a failing hook", () => {
   it("a relation removed while its relation-created failed: resolving leaves a consistent unit", () => {
     for (const retry of [true, false]) {
       const control = { failing: new Set<HookKind>(["relation-created"]) };
-      const sim = new Simulation({ seed: 7 });
+      const sim = new Simulation({ jujuBagKeys: false, seed: 7 });
       sim.deploy("p", faulty(control), { meta: provMeta });
       sim.deploy("r", Plain, { meta: reqMeta });
       sim.settle();
@@ -220,7 +220,7 @@ describe("a failing hook", () => {
     for (const retry of [true, false]) {
       const sched = new SteeringScheduler(8);
       const control = { failing: new Set<HookKind>() };
-      const sim = new Simulation({ scheduler: sched });
+      const sim = new Simulation({ jujuBagKeys: false, scheduler: sched });
       sim.deploy("p", faulty(control), { meta: provMeta });
       sim.deploy("r", Plain, { meta: reqMeta });
       const id = sim.integrate("p:db", "r:db");
@@ -253,7 +253,7 @@ describe("a failing hook", () => {
         if (failing.has(c.unit.name)) throw new Error("cannot lead");
       });
     });
-    const sim = new Simulation({ seed: 9 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 9 });
     sim.deploy("a", Elected, { meta: provMeta, units: 2 });
     sim.settle();
     expect(hooksOf(sim, "a/0").at(-1)).toBe("leader-elected!");
@@ -284,7 +284,7 @@ describe("a failing hook", () => {
           if (fail) throw new Error("cannot break");
         });
       });
-      const sim = new Simulation({ seed: 10 });
+      const sim = new Simulation({ jujuBagKeys: false, seed: 10 });
       sim.deploy("p", Plain, { meta: provMeta, units: 2 });
       sim.deploy("r", Breaker, { meta: reqMeta });
       const id = sim.integrate("p:db", "r:db");

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ModelError } from "../../src/harness/ops/errors.js";
 import { SettleLimitError, Simulation } from "../../src/harness/simulation.js";
 import { ModelOperationError } from "../../src/model/juju-model.js";
+import { DEFAULT_JUJU_DATABAG } from "../../src/model/state.js";
 import { ActiveStatus } from "../../src/model/status.js";
 import {
   charm,
@@ -25,7 +26,7 @@ describe("integrate errors", () => {
   };
 
   it("refuses bad relations with clear messages, changing nothing", () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 1 });
     sim.deploy("p", Plain, { meta: provMeta });
     sim.deploy("q", Plain, { meta: provMeta });
     sim.deploy("b", Plain, { meta: both });
@@ -65,7 +66,7 @@ describe("integrate errors", () => {
   });
 
   it("refuses other bad operations with clear messages", () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 1 });
     sim.deploy("p", Plain, { meta: provMeta });
     expect(() => sim.deploy("p", Plain, { meta: provMeta })).toThrow(/"p" already exists/);
     expect(() => sim.deploy("Bad_Name", Plain, { meta: provMeta })).toThrow(
@@ -83,7 +84,7 @@ describe("integrate errors", () => {
 describe("removeApplication", () => {
   it("remote units see every unit depart, then broken; the app's units tear down and go", () => {
     for (const seed of SEEDS) {
-      const sim = new Simulation({ seed });
+      const sim = new Simulation({ jujuBagKeys: false, seed });
       sim.deploy("p", Plain, { meta: provMeta, units: 2 });
       sim.deploy("r", Plain, { meta: reqMeta });
       const id = sim.integrate("p:db", "r:db");
@@ -120,7 +121,7 @@ describe("removeApplication", () => {
   });
 
   it("an application without units goes at once", () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 1 });
     sim.deploy("a", Plain, { meta: peerMeta, units: 0 });
     sim.removeApplication("a");
     expect(sim.model.apps.get("a")?.life).toBe("removed");
@@ -130,7 +131,7 @@ describe("removeApplication", () => {
 
 describe("exec", () => {
   it("commits writes like a hook, and discards them when the code throws", () => {
-    const sim = new Simulation({ seed: 2 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 2 });
     sim.deploy("p", Plain, { meta: provMeta });
     sim.deploy("r", Plain, { meta: reqMeta });
     const id = sim.integrate("p:db", "r:db");
@@ -180,7 +181,7 @@ describe("exec", () => {
 
 describe("databags of a removed relation", () => {
   it("are gone once the relation is removed; the same owners' bags in other relations stay", () => {
-    const sim = new Simulation({ seed: 3 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 3 });
     sim.deploy("p", Plain, { meta: provMeta });
     sim.deploy("r", Plain, { meta: reqMeta });
     sim.deploy("s", Plain, { meta: reqMeta });
@@ -232,7 +233,7 @@ describe("actions", () => {
   });
 
   it("returns results, failures and errors; a crashing action commits nothing", () => {
-    const sim = new Simulation({ seed: 3 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 3 });
     sim.deploy("p", Actor, { meta: provMeta, actions });
     sim.deploy("r", Plain, { meta: reqMeta });
     const id = sim.integrate("p:db", "r:db");
@@ -278,7 +279,7 @@ describe("stored state and deferred events", () => {
         fw.observe(k, bump);
       fw.observe(c.on.leaderElected, bump);
     });
-    const sim = new Simulation({ seed: 4 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 4 });
     sim.deploy("a", Counter, { meta: provMeta, units: 2 });
     sim.settle();
     // Two ticks, each handled before the next (two ticks pending at once make one hook).
@@ -309,7 +310,7 @@ describe("stored state and deferred events", () => {
       fw.observe(c.on.start, () => fw.logger.info("start"));
       fw.observe(c.on.updateStatus, () => fw.logger.info("update-status"));
     });
-    const sim = new Simulation({ seed: 5 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 5 });
     sim.deploy("a", Deferrer, { meta: provMeta, units: 2 });
     sim.settle();
     expect(logsOf(sim, "a/0")).toEqual([
@@ -334,7 +335,7 @@ describe("stored state and deferred events", () => {
       });
       fw.observe(c.on.updateStatus, () => fw.logger.info("update-status"));
     });
-    const sim = new Simulation({ seed: 6 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 6 });
     sim.deploy("p", Plain, { meta: provMeta });
     sim.deploy("r", Deferrer, { meta: reqMeta });
     const id = sim.integrate("p:db", "r:db");
@@ -355,7 +356,7 @@ describe("planned units", () => {
     const Counter = charm((c, fw) => {
       fw.observe(c.on.updateStatus, () => fw.logger.info(`planned ${c.app.plannedUnits()}`));
     });
-    const sim = new Simulation({ seed: 7 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 7 });
     sim.deploy("a", Counter, { meta: provMeta, units: 3 });
     sim.settle();
     const seen = (): string | undefined => logsOf(sim, "a/0").at(-1);
@@ -390,7 +391,7 @@ describe("settle bound", () => {
   });
 
   it("a charm pair that keeps rewriting its bags throws SettleLimitError naming the loop", () => {
-    const sim = new Simulation({ seed: 7 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 7 });
     sim.deploy("ping", PingPong, { meta: provMeta });
     sim.deploy("pong", PingPong, { meta: reqMeta });
     const id = sim.integrate("ping:db", "pong:db");
@@ -418,7 +419,7 @@ describe("settle bound", () => {
   });
 
   it("settle returns the number of hooks it ran, and 0 when idle", () => {
-    const sim = new Simulation({ seed: 8 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 8 });
     sim.deploy("a", Plain, { meta: provMeta, units: 2 });
     expect(sim.settle()).toBe(8);
     expect(sim.settle()).toBe(0);
@@ -428,13 +429,17 @@ describe("settle bound", () => {
 
 describe("bad options and a large model", () => {
   it("refuses nonsense Simulation and settle() options, naming the field", () => {
-    expect(() => new Simulation({ seed: -1 })).toThrow(/invalid Simulation options: seed: /);
-    expect(() => new Simulation({ seed: 1.5 })).toThrow(/seed: /);
-    expect(() => new Simulation({ watchers: "eager" as unknown as "prompt" })).toThrow(
-      /watchers: /,
+    expect(() => new Simulation({ jujuBagKeys: false, seed: -1 })).toThrow(
+      /invalid Simulation options: seed: /,
     );
-    expect(() => new Simulation({ bogus: 1 } as unknown as object)).toThrow(/bogus: /);
-    const sim = new Simulation({ seed: 1 });
+    expect(() => new Simulation({ jujuBagKeys: false, seed: 1.5 })).toThrow(/seed: /);
+    expect(
+      () => new Simulation({ jujuBagKeys: false, watchers: "eager" as unknown as "prompt" }),
+    ).toThrow(/watchers: /);
+    expect(() => new Simulation({ jujuBagKeys: false, bogus: 1 } as unknown as object)).toThrow(
+      /bogus: /,
+    );
+    const sim = new Simulation({ jujuBagKeys: false, seed: 1 });
     sim.deploy("a", Plain, { meta: provMeta });
     for (const bad of [
       { maxHooks: -1 },
@@ -448,7 +453,7 @@ describe("bad options and a large model", () => {
   });
 
   it("sim.bag() throws for a relation the model never had, and is empty once one is removed", () => {
-    const sim = new Simulation({ seed: 2 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 2 });
     sim.deploy("p", Plain, { meta: provMeta });
     sim.deploy("r", Plain, { meta: reqMeta });
     expect(() => sim.bag(99, "p/0")).toThrow(/no relation 99/);
@@ -462,7 +467,7 @@ describe("bad options and a large model", () => {
   });
 
   it("a large model is told apart from a loop, and long settles report progress", () => {
-    const sim = new Simulation({ seed: 3 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 3 });
     sim.deploy("p", Plain, { meta: provMeta, units: 30 });
     sim.deploy("r", Plain, { meta: reqMeta, units: 30 });
     sim.integrate("p:db", "r:db");
@@ -480,5 +485,25 @@ describe("bad options and a large model", () => {
     );
     expect(seen).toEqual([100, 200, 300, 400, 500]);
     expect(sim.settle({ maxHooks: 100_000 })).toBeGreaterThan(0);
+  });
+});
+
+describe("Juju's keys in unit bags", () => {
+  it("a unit's bag starts with the addresses Juju writes when it enters the scope; jujuBagKeys: false leaves them out", () => {
+    for (const jujuBagKeys of [undefined, false]) {
+      const sim = new Simulation({ seed: 4, ...(jujuBagKeys === false ? { jujuBagKeys } : {}) });
+      sim.deploy("p", Plain, { meta: provMeta });
+      sim.deploy("r", Plain, { meta: reqMeta });
+      const id = sim.integrate("p:db", "r:db");
+      sim.settle();
+      const expected = jujuBagKeys === false ? {} : { ...DEFAULT_JUJU_DATABAG };
+      expect(sim.bag(id, "p/0")).toEqual(expected);
+      expect(sim.bag(id, "r/0")).toEqual(expected);
+      // A charm's own write keeps them; nothing but the written key shows as committed.
+      sim.exec("p/0", (c) => c.model.getRelation("db")?.data.get(c.unit).set("k", "v"));
+      expect(sim.bag(id, "p/0")).toEqual({ ...expected, k: "v" });
+      const commit = sim.trace.records.findLast((r) => r.t === "commit");
+      expect(commit).toMatchObject({ set: { k: "v" }, del: [] });
+    }
   });
 });

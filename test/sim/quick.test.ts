@@ -31,7 +31,7 @@ const reqMeta = { name: "req", requires: { db: { interface: "db", limit: 1 } } }
 describe("simulation quick", () => {
   it("settles and satisfies invariants", () => {
     for (let seed = 0; seed < 30; seed++) {
-      const sim = new Simulation({ seed });
+      const sim = new Simulation({ jujuBagKeys: false, seed });
       sim.deploy("p", Prov, { meta: provMeta, units: 2 });
       sim.deploy("r", Req, { meta: reqMeta, units: 3 });
       const id = sim.integrate("p:db", "r:db");

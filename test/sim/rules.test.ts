@@ -30,7 +30,7 @@ const Observer = charm((c, fw) => {
 describe("start-up", () => {
   it("a lone unit: install, leader-elected, config-changed, start", () => {
     for (const seed of SEEDS) {
-      const sim = new Simulation({ seed });
+      const sim = new Simulation({ jujuBagKeys: false, seed });
       sim.deploy("a", Plain, { meta: provMeta });
       sim.settle();
       expect(hooksOf(sim, "a/0")).toEqual(["install", "leader-elected", "config-changed", "start"]);
@@ -39,7 +39,7 @@ describe("start-up", () => {
 
   it("peers: relation-created for the peer relation, leader-elected / leader-settings-changed, then they join each other", () => {
     for (const seed of SEEDS) {
-      const sim = new Simulation({ seed });
+      const sim = new Simulation({ jujuBagKeys: false, seed });
       sim.deploy("a", Plain, { meta: peerMeta, units: 2 });
       sim.settle();
       expect(hooksOf(sim, "a/0")).toEqual([
@@ -67,7 +67,7 @@ describe("start-up", () => {
   it("relation-created for every relation that exists at install, in a seed-chosen order, before leadership", () => {
     const orders = new Set<string>();
     for (const seed of SEEDS) {
-      const sim = new Simulation({ seed });
+      const sim = new Simulation({ jujuBagKeys: false, seed });
       sim.deploy("a", Plain, {
         meta: {
           name: "a",
@@ -94,7 +94,7 @@ describe("start-up", () => {
 
   it("a unit added later joins the units already in the relation, after start", () => {
     for (const seed of SEEDS) {
-      const sim = new Simulation({ seed });
+      const sim = new Simulation({ jujuBagKeys: false, seed });
       sim.deploy("p", Plain, { meta: provMeta, units: 2 });
       sim.deploy("r", Plain, { meta: reqMeta });
       const id = sim.integrate("p:db", "r:db");
@@ -129,7 +129,7 @@ describe("joined, changed and string order", () => {
     // Prompt watchers: a/0 sees all of each batch of changes at once, so the order is the
     // resolver's alone (with lagging watchers, a/0 may see part of a batch first).
     for (const seed of SEEDS.slice(0, 5)) {
-      const sim = new Simulation({ seed, watchers: "prompt" });
+      const sim = new Simulation({ jujuBagKeys: false, seed, watchers: "prompt" });
       sim.deploy("a", Plain, { meta: reqMeta, units: 0 });
       sim.deploy("b", Plain, { meta: provMeta, units: 11 });
       const id = sim.integrate("a:db", "b:db");
@@ -167,7 +167,7 @@ describe("joined, changed and string order", () => {
 
   it("joined then changed holds across interleavings with other relations and kinds of hook", () => {
     for (const seed of SEEDS) {
-      const sim = new Simulation({ seed });
+      const sim = new Simulation({ jujuBagKeys: false, seed });
       sim.deploy("a", Plain, {
         meta: {
           name: "a",
@@ -218,7 +218,7 @@ describe("coalescing", () => {
 
   it("two writes before the observer runs make one relation-changed that sees the latest data", () => {
     const sched = new SteeringScheduler(1);
-    const sim = new Simulation({ scheduler: sched });
+    const sim = new Simulation({ jujuBagKeys: false, scheduler: sched });
     const id = setup(sim);
     const before = hooksOf(sim, "r/0").length;
     write(sim, sched);
@@ -234,7 +234,7 @@ describe("coalescing", () => {
 
   it("an observer that runs between the writes gets one relation-changed per write", () => {
     const sched = new SteeringScheduler(2);
-    const sim = new Simulation({ scheduler: sched });
+    const sim = new Simulation({ jujuBagKeys: false, scheduler: sched });
     const id = setup(sim);
     const before = hooksOf(sim, "r/0").length;
     write(sim, sched);
@@ -255,7 +255,7 @@ describe("coalescing", () => {
 
   it("a write the observer's watcher has not delivered yet gives no hook until it is delivered", () => {
     const sched = new SteeringScheduler(3);
-    const sim = new Simulation({ scheduler: sched });
+    const sim = new Simulation({ jujuBagKeys: false, scheduler: sched });
     const id = setup(sim);
     write(sim, sched);
     const agent = sim.agents.get("r/0");
@@ -268,7 +268,7 @@ describe("coalescing", () => {
   });
 
   it("writes committed by exec coalesce the same way", () => {
-    const sim = new Simulation({ seed: 3 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 3 });
     sim.deploy("p", Plain, { meta: provMeta });
     sim.deploy("r", Observer, { meta: reqMeta });
     const id = sim.integrate("p:db", "r:db");
@@ -284,7 +284,7 @@ describe("coalescing", () => {
   });
 
   it("app-bag writes coalesce into one app-level relation-changed", () => {
-    const sim = new Simulation({ seed: 4 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 4 });
     sim.deploy("p", Plain, { meta: provMeta, units: 2 });
     sim.deploy("r", Observer, { meta: reqMeta });
     const id = sim.integrate("p:db", "r:db");
@@ -314,7 +314,7 @@ describe("app-level relation-changed", () => {
 
   it("comes before any joined when the remote leader wrote its app bag first", () => {
     for (const seed of SEEDS) {
-      const sim = new Simulation({ seed });
+      const sim = new Simulation({ jujuBagKeys: false, seed });
       sim.deploy("p", AppWriter, { meta: provMeta });
       sim.deploy("r", Observer, { meta: reqMeta, units: 0 });
       const id = sim.integrate("p:db", "r:db");
@@ -337,7 +337,7 @@ describe("app-level relation-changed", () => {
   });
 
   it("does not fire for a remote app bag that was never written", () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 1 });
     sim.deploy("p", Plain, { meta: provMeta, units: 2 });
     sim.deploy("r", Observer, { meta: reqMeta, units: 2 });
     sim.integrate("p:db", "r:db");
@@ -346,7 +346,7 @@ describe("app-level relation-changed", () => {
   });
 
   it("the app bag is readable by every remote unit, even before any remote unit joined", () => {
-    const sim = new Simulation({ seed: 2 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 2 });
     sim.deploy("p", AppWriter, { meta: provMeta });
     sim.deploy("r", Observer, { meta: reqMeta, units: 3 });
     const id = sim.integrate("p:db", "r:db");
@@ -371,7 +371,7 @@ describe("own writes", () => {
       });
     });
     for (const seed of SEEDS.slice(0, 5)) {
-      const sim = new Simulation({ seed });
+      const sim = new Simulation({ jujuBagKeys: false, seed });
       sim.deploy("p", Echo, { meta: provMeta });
       sim.deploy("r", Plain, { meta: reqMeta });
       const id = sim.integrate("p:db", "r:db");
@@ -397,7 +397,7 @@ describe("own writes", () => {
 describe("departed and broken", () => {
   it("relation removal: departed for each remote unit (the remote unit departing), then broken", () => {
     for (const seed of SEEDS) {
-      const sim = new Simulation({ seed });
+      const sim = new Simulation({ jujuBagKeys: false, seed });
       sim.deploy("p", Plain, { meta: provMeta, units: 2 });
       sim.deploy("r", Plain, { meta: reqMeta });
       const id = sim.integrate("p:db", "r:db");
@@ -423,7 +423,7 @@ describe("departed and broken", () => {
 
   it("unit removal: the removed unit departs every remote unit naming itself, breaks, stops, is removed", () => {
     for (const seed of SEEDS) {
-      const sim = new Simulation({ seed });
+      const sim = new Simulation({ jujuBagKeys: false, seed });
       sim.deploy("p", Plain, { meta: provMeta, units: 2 });
       sim.deploy("r", Plain, { meta: reqMeta, units: 2 });
       const id = sim.integrate("p:db", "r:db");
@@ -461,7 +461,7 @@ describe("departed and broken", () => {
         );
       });
     });
-    const sim = new Simulation({ seed: 5 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 5 });
     sim.deploy("p", Plain, { meta: provMeta, units: 3 });
     sim.deploy("r", Watcher, { meta: reqMeta });
     const id = sim.integrate("p:db", "r:db");
@@ -480,7 +480,7 @@ describe("departed and broken", () => {
 
   it("a unit removed before the other side handled its joining produces no hooks about it there", () => {
     const sched = new SteeringScheduler(7);
-    const sim = new Simulation({ scheduler: sched });
+    const sim = new Simulation({ jujuBagKeys: false, scheduler: sched });
     sim.deploy("p", Plain, { meta: provMeta });
     sim.deploy("r", Plain, { meta: reqMeta });
     const id = sim.integrate("p:db", "r:db");
@@ -512,7 +512,7 @@ describe("departed and broken", () => {
 
   it("a unit removed after being joined but before the changed hook: changed, then departed", () => {
     const sched = new SteeringScheduler(8);
-    const sim = new Simulation({ scheduler: sched });
+    const sim = new Simulation({ jujuBagKeys: false, scheduler: sched });
     sim.deploy("p", Plain, { meta: provMeta });
     sim.deploy("r", Plain, { meta: reqMeta });
     const id = sim.integrate("p:db", "r:db");
@@ -532,7 +532,7 @@ describe("departed and broken", () => {
   });
 
   it("a unit removed before install runs no hook at all", () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 1 });
     sim.deploy("p", Plain, { meta: provMeta });
     sim.addUnit("p");
     sim.removeUnit("p/1");
@@ -542,7 +542,7 @@ describe("departed and broken", () => {
   });
 
   it("unit names are never reused", () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 1 });
     sim.deploy("p", Plain, { meta: provMeta, units: 2 });
     sim.settle();
     sim.removeUnit("p/1");
@@ -576,7 +576,7 @@ describe("data visibility during departed", () => {
   });
 
   it("the departing remote unit's bag stays readable when the remote unit leaves", () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 1 });
     sim.deploy("p", Tagger, { meta: provMeta });
     sim.deploy("r", Reader, { meta: reqMeta });
     sim.integrate("p:db", "r:db");
@@ -587,7 +587,7 @@ describe("data visibility during departed", () => {
   });
 
   it("the remote unit's bag stays readable when the local unit is the one leaving", () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 1 });
     sim.deploy("p", Tagger, { meta: provMeta });
     sim.deploy("r", Reader, { meta: reqMeta, units: 2 });
     sim.integrate("p:db", "r:db");
@@ -612,7 +612,7 @@ describe("data visibility during joined", () => {
         fw.logger.info(`joined ${e.unit?.name} units=${units} ${JSON.stringify(bag)}`);
       });
     });
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ jujuBagKeys: false, seed: 1 });
     sim.deploy("p", Tagger, { meta: provMeta, units: 2 });
     sim.deploy("r", JoinReader, { meta: reqMeta, units: 0 });
     sim.integrate("p:db", "r:db");

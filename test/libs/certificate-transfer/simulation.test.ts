@@ -57,7 +57,7 @@ function deploy(sim: Simulation, d: Deployment): number {
 }
 
 function settled(seed: number, d: Deployment): { sim: Simulation; rel: number } {
-  const sim = new Simulation({ seed });
+  const sim = new Simulation({ jujuBagKeys: false, seed });
   const rel = deploy(sim, d);
   sim.settle();
   sim.assertNoErrors();
@@ -117,7 +117,7 @@ describe("the version-mix matrix (spec/certificate-transfer.md), in a whole mode
     "seed %i: v1 x v1, provider wrote before seeing version: v0 layout (JSON-encoded), the requirer's fallback reads it",
     (seed) => {
       const sched = new SteeringScheduler(seed);
-      const sim = new Simulation({ scheduler: sched });
+      const sim = new Simulation({ jujuBagKeys: false, scheduler: sched });
       const rel = deploy(sim, { requirer: "v1", provider: "v1", providerUnits: 1 });
       // Only the provider runs: the requirer has advertised nothing when its leader writes.
       settleUnit(sim, sched, "ca/0");
@@ -150,7 +150,7 @@ describe("the version-mix matrix (spec/certificate-transfer.md), in a whole mode
     "seed %i: the same with two provider units and the leader not first: the fallback reads the other unit, nothing arrives (QUIRK)",
     (seed) => {
       const sched = new SteeringScheduler(seed);
-      const sim = new Simulation({ scheduler: sched });
+      const sim = new Simulation({ jujuBagKeys: false, scheduler: sched });
       const rel = deploy(sim, { requirer: "v1", provider: "v1", providerUnits: 2 });
       sim.setLeader("ca/1");
       settleUnit(sim, sched, "ca/0");
