@@ -1,0 +1,94 @@
+/**
+ * Compares two builds of charmsim in one process, alternating rounds, on the sim workload of
+ * `npm run bench` (2 v1 providers and 20 v1 requirers settled from deploy, fresh each time).
+ * This machine varies by 30% and more between processes; alternating rounds inside one process
+ * is the steadiest comparison found, so every performance claim is made with it.
+ *
+ *   npm run build                      # the candidate: ./dist
+ *   git worktree add /tmp/base <rev> && (cd /tmp/base && npm ci && npm run build)
+ *   node --expose-gc --import tsx bench/compare.ts /tmp/base/dist ./dist [rounds] [roundMs]
+ *
+ * Prints hooks/s per round for each build and the median candidate/baseline ratio with its
+ * quartiles (ratio > 1: the candidate is faster).
+ */
+import "reflect-metadata";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+interface Build {
+  readonly name: string;
+  readonly settle: (seed: number) => number;
+}
+
+async function load(dist: string, name: string): Promise<Build> {
+  const url = (p: string) => pathToFileURL(resolve(dist, p)).href;
+  const charms = await import(url("charms/certificate-transfer/index.js"));
+  const lib = await import(url("index.js"));
+  const pki = await import(url("pki/fixtures.js"));
+  const pems = (pki.fixtureClientCerts() as { certPem: string }[]).map((c) => c.certPem);
+  const providerSpec = lib.charmSpec(charms.v1ProviderSpec());
+  const requirerSpec = lib.charmSpec(charms.v1RequirerSpec());
+  const Provider = charms.makeV1ProviderCharm({
+    certificates: pems.slice(0, 3),
+    stableOrder: true,
+  });
+  return {
+    name,
+    settle: (seed) => {
+      const sim = new lib.Simulation({ seed, recordLogs: true });
+      sim.deploy("ca", Provider, { spec: providerSpec, units: 2 });
+      sim.deploy("app", charms.V1RequirerCharm, { spec: requirerSpec, units: 20 });
+      sim.integrate("ca:certificates", "app:certificates");
+      return sim.settle({ maxHooks: 10_000_000 }) as number;
+    },
+  };
+}
+
+function round(build: Build, ms: number, seed: { next: number }): number {
+  let hooks = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  do {
+    hooks += build.settle(seed.next++);
+    elapsed = performance.now() - t0;
+  } while (elapsed < ms);
+  return (hooks / elapsed) * 1000;
+}
+
+const quantile = (xs: readonly number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+};
+
+const [baseDir, candDir, roundsArg, msArg] = process.argv.slice(2);
+if (!baseDir || !candDir) {
+  process.stderr.write("usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs]\n");
+  process.exit(2);
+}
+const rounds = Number(roundsArg ?? 20);
+const ms = Number(msArg ?? 300);
+const base = await load(baseDir, "baseline");
+const cand = await load(candDir, "candidate");
+// The same seeds for both builds, so each round settles the same models.
+for (let i = 0; i < 4; i++) {
+  round(base, ms, { next: 1 });
+  round(cand, ms, { next: 1 });
+}
+const ratios: number[] = [];
+const rates: Record<string, number[]> = { baseline: [], candidate: [] };
+for (let r = 0; r < rounds; r++) {
+  const first = r % 2 === 0 ? base : cand;
+  const second = r % 2 === 0 ? cand : base;
+  const a = round(first, ms, { next: 1 + r * 1000 });
+  const b = round(second, ms, { next: 1 + r * 1000 });
+  const [vb, vc] = first === base ? [a, b] : [b, a];
+  rates.baseline?.push(vb);
+  rates.candidate?.push(vc);
+  ratios.push(vc / vb);
+}
+const fmt = (x: number) => Math.round(x).toString();
+process.stdout.write(
+  `baseline  hooks/s median ${fmt(quantile(rates.baseline ?? [], 0.5))}\n` +
+    `candidate hooks/s median ${fmt(quantile(rates.candidate ?? [], 0.5))}\n` +
+    `candidate/baseline ratio: median ${quantile(ratios, 0.5).toFixed(3)} (quartiles ${quantile(ratios, 0.25).toFixed(3)}-${quantile(ratios, 0.75).toFixed(3)}, ${rounds} rounds of ${ms} ms)\n`,
+);
