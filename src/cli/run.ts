@@ -102,7 +102,13 @@ export async function runScenarioFile(
     (await loadCatalog(scenario.steps.flatMap((s) => (s.op === "deploy" ? [s.charm] : []))));
   let run: ReturnType<typeof runScenario>;
   try {
-    run = runScenario(scenario, { catalog, strict: true });
+    run = runScenario(scenario, {
+      catalog,
+      strict: true,
+      // A long settle says it is still working (stderr, so the trace on stdout stays clean).
+      onSettleProgress: (step, hooks) =>
+        io.err(`step ${step + 1} (settle): ${hooks} hooks so far\n`),
+    });
   } catch (e) {
     if (!(e instanceof ScenarioStepError)) throw e;
     const line = lineOf(["steps", e.index]);

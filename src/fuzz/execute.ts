@@ -55,6 +55,8 @@ export interface RunOptions {
   }) => void;
   /** Called after each step with its outcome. */
   readonly afterStep?: (outcome: StepOutcome, sim: Simulation) => void;
+  /** Called every 10,000 hooks of a long settle step, with the step and the hooks run so far. */
+  readonly onSettleProgress?: (step: number, hooks: number) => void;
 }
 
 /** Resolves a unit reference against the current model; null if it names no unit now. */
@@ -225,7 +227,11 @@ function runStep(
       }
       case "settle":
         try {
-          sim.settle({ maxHooks: op.maxHooks });
+          const progress = options.onSettleProgress;
+          sim.settle({
+            maxHooks: op.maxHooks,
+            ...(progress ? { onProgress: (n: number) => progress(index, n) } : {}),
+          });
         } catch (e) {
           if (e instanceof SettleLimitError)
             return { ...base, status: "failed", detail: e.message };

@@ -329,3 +329,22 @@ describe("charmsim merge refuses what is not the shards of one run", () => {
     );
   });
 });
+
+describe("a long settle in charmsim run", () => {
+  it("says it is still working, on stderr, while the trace goes to stdout", async () => {
+    const file = scenarioFile(
+      [
+        "steps:",
+        "  - { op: deploy, app: p, charm: chatty-provider, units: 50 }",
+        "  - { op: deploy, app: r, charm: chatty-requirer, units: 50 }",
+        "  - { op: integrate, a: 'p:data', b: 'r:data' }",
+        "  - { op: settle, maxHooks: 1000000 }",
+        "",
+      ].join("\n"),
+    );
+    const r = await cli("run", "--json", file);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/^step 4 \(settle\): 10000 hooks so far$/m);
+    expect(JSON.parse(r.out)).toMatchObject({ format: "charmsim-trace" });
+  });
+});
