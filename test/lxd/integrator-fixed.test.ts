@@ -10,7 +10,7 @@ import {
 } from "../../src/charms/lxd-integrator/charm.js";
 import { evaluate } from "../../src/fuzz/campaign.js";
 import { lxdCases } from "../../src/fuzz/campaigns/lxd.js";
-import { scenarioSchema } from "../../src/fuzz/operations.js";
+import { type Scenario, scenarioSchema } from "../../src/fuzz/operations.js";
 import type { Context } from "../../src/harness/context.js";
 import type { LxdFixedState } from "../../src/libs/lxd/provider-fixed.js";
 import { DEFAULT_JUJU_DATABAG, State } from "../../src/model/state.js";
@@ -449,6 +449,15 @@ describe("fixed integrator: LXD faults", () => {
   });
 });
 
+/** The lxd campaign's trust-store property, on the fixed integrator, for one scenario. */
+function fixedTrustStore(scenario: Scenario): ReturnType<typeof evaluate> {
+  const trustStoreCase = lxdCases().find(
+    (c) => c.property.endsWith("trust-store") && c.variant.includes("fixed"),
+  );
+  if (!trustStoreCase) throw new Error("no fixed trust-store case");
+  return evaluate(trustStoreCase, scenario);
+}
+
 describe("fixed integrator: lagging views", () => {
   // Found by the lxd campaign once unit agents lag: lxd/1, being removed, breaks relation 1
   // while it still lists web/0 in relation 2 (removed meanwhile; lxd/1 has not run its
@@ -477,11 +486,7 @@ describe("fixed integrator: lagging views", () => {
         { op: "settle", maxHooks: 50000 },
       ],
     });
-    const trustStoreCase = lxdCases().find(
-      (c) => c.property.endsWith("trust-store") && c.variant.includes("fixed"),
-    );
-    if (!trustStoreCase) throw new Error("no fixed trust-store case");
-    const { run, message } = evaluate(trustStoreCase, scenario);
+    const { run, message } = fixedTrustStore(scenario);
     expect(message).toBeNull();
     // lxd/1 broke relation 1 while relation 2's web/0 was still among its members.
     const hooks = run.sim.trace.hooks().filter((h) => h.unit === "lxd/1");
@@ -517,11 +522,7 @@ describe("fixed integrator: lagging views", () => {
         { op: "settle", maxHooks: 50000 },
       ],
     });
-    const trustStoreCase = lxdCases().find(
-      (c) => c.property.endsWith("trust-store") && c.variant.includes("fixed"),
-    );
-    if (!trustStoreCase) throw new Error("no fixed trust-store case");
-    const { run, message } = evaluate(trustStoreCase, scenario);
+    const { run, message } = fixedTrustStore(scenario);
     expect(message).toBeNull();
     const labels = run.sim.trace
       .hooks()
