@@ -822,9 +822,9 @@ export class Simulation {
     if (!agent.local.installed)
       throw new ModelOperationError(`unit ${unitName} has not run install yet`);
     // Actions wait behind a queued hook (actionsResolver runs them only when the agent is idle
-    // or in a hook error), so that hook runs first.
+    // or in a hook error, resolved or not), so a queued hook runs first.
     const queued = agent.local.op;
-    if (queued.kind === "queued" || queued.kind === "retry") this.runHook(agent, queued.op);
+    if (queued.kind === "queued") this.runHook(agent, queued.op);
     this.actionCounter += 1;
     const hook: Hook = { kind: "action", name, params, id: String(this.actionCounter) };
     const record = this.runActionHook(agent, unit, hook);

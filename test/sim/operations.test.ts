@@ -232,6 +232,36 @@ describe("actions", () => {
     });
   });
 
+  it("runs while the unit is in a hook error (as Juju's actions resolver allows), and after a queued start", () => {
+    let failing = true;
+    const Failing = charm((c, fw) => {
+      fw.observe(c.on.updateStatus, () => {
+        if (failing) throw new Error("broken");
+      });
+      fw.observe(c.on.action("get-info"), (e) => e.setResults({ ok: true }));
+    });
+    const sim = new Simulation({ seed: 5 });
+    sim.deploy("a", Failing, { meta: provMeta, actions });
+    // install, leader-elected, then config-changed queues start: an action waits behind it.
+    for (let i = 0; i < 3; i++) sim.step();
+    expect(sim.agents.get("a/0").local.op.kind).toBe("queued");
+    expect(sim.runAction("a/0", "get-info", { key: "k" }).results).toEqual({ ok: true });
+    expect(
+      sim.trace
+        .hooks()
+        .slice(-2)
+        .map((h) => h.kind),
+    ).toEqual(["start", "action"]);
+    sim.updateStatus("a/0");
+    sim.settle();
+    expect(sim.unitsInError().map((e) => e.hook.kind)).toEqual(["update-status"]);
+    expect(sim.runAction("a/0", "get-info", { key: "k" }).results).toEqual({ ok: true });
+    failing = false;
+    sim.resolve("a/0");
+    sim.settle();
+    expect(sim.unitsInError()).toEqual([]);
+  });
+
   it("returns results, failures and errors; a crashing action commits nothing", () => {
     const sim = new Simulation({ jujuBagKeys: false, seed: 3 });
     sim.deploy("p", Actor, { meta: provMeta, actions });
