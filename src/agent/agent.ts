@@ -11,7 +11,7 @@ import type {
   UnitRecord,
   WatcherHub,
 } from "../model/juju-model.js";
-import { SortedStringSet } from "../model/sorted-set.js";
+import { SortedStringSet, unitDigest } from "../model/sorted-set.js";
 import {
   CONTINUE,
   type HookOp,
@@ -444,7 +444,7 @@ export class UnitAgent {
     const state = this.local.states.get(hook.relationId);
     if (!state || !this.local.known.has(hook.relationId)) return;
     if (hook.kind === "relation-departed") {
-      state.members.delete(hook.remoteUnit);
+      if (state.members.delete(hook.remoteUnit)) state.memberDigest ^= unitDigest(hook.remoteUnit);
       this.reclassify(hook.relationId, hook.remoteUnit);
       return;
     }
@@ -452,6 +452,7 @@ export class UnitAgent {
       const app = this.local.known.get(hook.relationId)?.remoteApp ?? "";
       state.appMembers.set(app, version);
     } else {
+      if (!state.members.has(hook.remoteUnit)) state.memberDigest ^= unitDigest(hook.remoteUnit);
       state.members.set(hook.remoteUnit, version);
       this.reclassify(hook.relationId, hook.remoteUnit);
     }
@@ -516,6 +517,30 @@ export class UnitAgent {
     const leaving =
       hook.kind === "relation-departed" && hook.relationId === relationId ? hook.remoteUnit : null;
     return out.filter((u) => u !== leaving).sort();
+  }
+
+  /**
+   * Count and digest of the members readable in `hook` (as `members` lists them), kept
+   * incrementally: the data-visibility record of every relation hook, without listing them.
+   */
+  visibleDigest(relationId: number, hook: Hook): { n: number; h: number } {
+    const state = this.local.states.get(relationId);
+    if (!state || (hook.kind === "relation-broken" && hook.relationId === relationId))
+      return { n: 0, h: 0 };
+    let n = state.members.size;
+    let h = state.memberDigest;
+    if (hook.kind === "relation-joined" && hook.relationId === relationId) {
+      if (!state.members.has(hook.remoteUnit)) {
+        n += 1;
+        h ^= unitDigest(hook.remoteUnit);
+      }
+    } else if (hook.kind === "relation-departed" && hook.relationId === relationId) {
+      if (state.members.has(hook.remoteUnit)) {
+        n -= 1;
+        h ^= unitDigest(hook.remoteUnit);
+      }
+    }
+    return { n, h: h >>> 0 };
   }
 
   /** Relations the unit lists on an endpoint (joined ones; the one being broken left out). */

@@ -29,6 +29,8 @@ export interface RelationState {
   readonly appMembers: Map<string, number>;
   /** After relation-joined(R): relation-changed(R) must come next on this relation. */
   changedPending: string | null;
+  /** XOR of the digests of `members`' names (unitDigest), kept for the data-visibility record. */
+  memberDigest: number;
 }
 
 /** A relation the agent has joined (entered its scope): Juju's relationer. */
@@ -62,5 +64,5 @@ export class LocalState {
 }
 
 export function newRelationState(): RelationState {
-  return { members: new Map(), appMembers: new Map(), changedPending: null };
+  return { members: new Map(), appMembers: new Map(), changedPending: null, memberDigest: 0 };
 }

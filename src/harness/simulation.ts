@@ -21,7 +21,6 @@ import {
   charmSpec,
   configWithDefaults,
 } from "../model/metadata.js";
-import { unitDigest } from "../model/sorted-set.js";
 import { type CloudCredential, type Databag, DEFAULT_JUJU_DATABAG } from "../model/state.js";
 import type { Status } from "../model/status.js";
 import { isPythonCharm } from "../python/charm.js";
@@ -599,7 +598,7 @@ export class Simulation {
     fields.leader = env.isLeader;
     fields.ok = outcome.ok;
     if (!outcome.ok) fields.error = errorText(outcome.error);
-    if ("relationId" in hook) fields.seen = visibleDigest(agent.members(hook.relationId, hook));
+    if ("relationId" in hook) fields.seen = agent.visibleDigest(hook.relationId, hook);
     const record = fields as HookRecord;
     this.trace.push(record);
     if (outcome.ok) {
@@ -924,13 +923,6 @@ export class Simulation {
       new Error(rec && rec.t === "hook" ? (rec.error ?? "") : "hook failed"),
     );
   }
-}
-
-/** Count and digest of the remote units a hook could read: the data-visibility record. */
-function visibleDigest(units: readonly string[]): { n: number; h: number } {
-  let h = 0;
-  for (const u of units) h ^= unitDigest(u);
-  return { n: units.length, h: h >>> 0 };
 }
 
 function errorText(error: unknown): string {

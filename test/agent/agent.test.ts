@@ -1,8 +1,10 @@
 /** A unit agent's watchers, commits and what a hook sees, driven through the model. */
 import { describe, expect, it } from "vitest";
 import { UnitAgents } from "../../src/agent/agent.js";
+import type { Hook } from "../../src/model/hooks.js";
 import { JujuModel } from "../../src/model/juju-model.js";
 import { charmSpec } from "../../src/model/metadata.js";
+import { unitDigest, unitSetDigest } from "../../src/model/sorted-set.js";
 
 const prov = charmSpec({ meta: { name: "prov", provides: { db: { interface: "db" } } } });
 const req = charmSpec({ meta: { name: "req", requires: { db: { interface: "db" } } } });
@@ -160,6 +162,7 @@ describe("UnitAgent: what a hook sees", () => {
       ]),
       appMembers: new Map(),
       changedPending: null,
+      memberDigest: unitDigest("r/0") ^ unitDigest("r/10"),
     });
     p.local.known.set(5, { id: 5, endpoint: "db", peer: false, remoteApp: "r" });
     expect(p.members(5, { kind: "update-status" })).toEqual(["r/0", "r/10"]);
@@ -177,6 +180,17 @@ describe("UnitAgent: what a hook sees", () => {
       }),
     ).toEqual(["r/10"]);
     expect(p.members(5, { kind: "relation-broken", relationId: 5 })).toEqual([]);
+    // The incremental digest agrees with the listed members, hook by hook.
+    const hooks: Hook[] = [
+      { kind: "update-status" },
+      { kind: "relation-joined", relationId: 5, remoteUnit: "r/2" },
+      { kind: "relation-departed", relationId: 5, remoteUnit: "r/0", departingUnit: "r/0" },
+      { kind: "relation-broken", relationId: 5 },
+    ];
+    for (const hook of hooks) {
+      const listed = p.members(5, hook);
+      expect(p.visibleDigest(5, hook)).toEqual({ n: listed.length, h: unitSetDigest(listed) });
+    }
     expect(p.relationIds("db", { kind: "update-status" })).toEqual([5]);
     expect(p.relationIds("db", { kind: "relation-broken", relationId: 5 })).toEqual([]);
   });
