@@ -18,7 +18,7 @@ export const CAMPAIGN_NAMES = [
  * Campaigns that run only when named (`--campaign`): they run Python charms, whose hooks cost
  * 10-30 ms each, and need `npm run setup:python`.
  */
-export const OPT_IN_CAMPAIGN_NAMES = ["ct-upstream"] as const;
+export const OPT_IN_CAMPAIGN_NAMES = ["ct-upstream", "ct-differential"] as const;
 export type CampaignName = (typeof CAMPAIGN_NAMES)[number] | (typeof OPT_IN_CAMPAIGN_NAMES)[number];
 
 export const isCampaignName = (name: string): name is CampaignName =>
@@ -86,5 +86,7 @@ export async function loadCampaign(name: CampaignName): Promise<FuzzCase[]> {
       return (await import("./lxd.js")).lxdCases();
     case "ct-upstream":
       return (await import("./ct-upstream.js")).ctUpstreamCases();
+    case "ct-differential":
+      return (await import("./ct-differential.js")).ctDifferentialCases();
   }
 }

@@ -2,6 +2,7 @@ import type { FuzzCase } from "../campaign.js";
 import { CharmCatalog } from "../catalog.js";
 import { certificateTransferCases } from "./certificate-transfer.js";
 import { ctCharms } from "./ct-charms.js";
+import { ctDifferentialCases } from "./ct-differential.js";
 import { ctQuirkCases } from "./ct-quirk-hunts.js";
 import { ctUpstreamCases, upstreamCharms } from "./ct-upstream.js";
 import { chattyCharms, orderingCases } from "./juju-ordering.js";
@@ -18,6 +19,7 @@ export const campaigns: Readonly<Record<string, () => FuzzCase[]>> = {
 /** Campaigns run only when named: they run Python charms (see bundled.ts). */
 export const optInCampaigns: Readonly<Record<string, () => FuzzCase[]>> = {
   "ct-upstream": ctUpstreamCases,
+  "ct-differential": ctDifferentialCases,
 };
 
 export const campaignNames = (): string[] => Object.keys(campaigns);
