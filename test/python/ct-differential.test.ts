@@ -14,7 +14,7 @@ import {
 import { type ScenarioInput, scenarioSchema } from "../../src/fuzz/operations.js";
 import type { TraceRecord } from "../../src/harness/trace.js";
 
-const [differential] = ctDifferentialCases();
+const [differential, differential11] = ctDifferentialCases();
 
 /** A hook of `unit` committing `set` to the provider's app bag of relation 1. */
 function trace(set: Record<string, string>, certificates: string[]): TraceRecord[] {
@@ -117,5 +117,17 @@ describe("the ct-differential campaign", () => {
       (r) => r.t === "event" && r.kind === "certificate_set_updated",
     );
     expect(events.length).toBeGreaterThan(0);
+  });
+
+  it("tells 1.1.0 from the 1.0.0 the port follows", () => {
+    if (!differential11) throw new Error("no 1.1.0 case");
+    expect(differential11.expect).toBe("quirk");
+    const first = Object.keys(scenarios)[0] as string;
+    const { message } = evaluate(differential11, scenarioSchema.parse(scenarios[first]));
+    // 1.1.0 emits certificate_set_updated only when the set changed (a hash in stored state);
+    // 1.0.0 on every relation-changed.
+    expect(message).toMatch(
+      /upstream Python emitted no library event; the TypeScript port emitted certificate_set_updated/,
+    );
   });
 });

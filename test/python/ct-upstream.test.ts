@@ -50,6 +50,7 @@ describe("the ct-upstream campaign", () => {
         "v1 requirer x upstream-v1 provider",
         "upstream-v1 requirer x v0 provider",
         "v0 requirer x upstream-v1 provider",
+        "upstream-v1.1 requirer x upstream-v1.1 provider",
       ]),
     );
     // Each row expects what the faithful port's row expects.

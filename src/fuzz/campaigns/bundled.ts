@@ -37,6 +37,8 @@ const CHARM_GROUPS = {
   "ct-requirer-v1-fixed": "ct",
   "ct-provider-upstream-v1": "ct-upstream",
   "ct-requirer-upstream-v1": "ct-upstream",
+  "ct-provider-upstream-v1.1": "ct-upstream",
+  "ct-requirer-upstream-v1.1": "ct-upstream",
   "lxd-consumer": "lxd",
   "lxd-integrator": "lxd",
   "lxd-integrator-fixed": "lxd",

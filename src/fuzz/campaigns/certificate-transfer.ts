@@ -591,7 +591,7 @@ function ctSources(requirer: CtVariant, provider: CtVariant): CaseSources {
   // The upstream library runs from .venv; its charms are in python/charms, and its QUIRKs are
   // the ones the faithful port (v1.ts) describes.
   const lib = (v: CtVariant) =>
-    v === "upstream-v1" ? UPSTREAM_SOURCE : `src/libs/certificate-transfer/${v}.ts`;
+    v.startsWith("upstream-") ? UPSTREAM_SOURCE : `src/libs/certificate-transfer/${v}.ts`;
   const variant = [...new Set([lib(requirer), lib(provider)])];
   const quirks = [
     ...new Set(

@@ -15,8 +15,11 @@ import type { CatalogCharm } from "../catalog.js";
  * reported and answer `current` with what the library returns now.
  */
 
-/** The TypeScript library variants; "upstream-v1" is the upstream Python library (ct-upstream.ts). */
-export type CtVariant = "v0" | "v1" | "v1-fixed" | "upstream-v1";
+/**
+ * The TypeScript library variants; "upstream-v1" is the upstream Python library at the pinned
+ * 1.0.0 and "upstream-v1.1" the same at 1.1.0 (ct-upstream.ts).
+ */
+export type CtVariant = "v0" | "v1" | "v1-fixed" | "upstream-v1" | "upstream-v1.1";
 export const ENDPOINT = "certificates";
 
 /** Fixture certificate names the campaign draws from. */
@@ -206,7 +209,7 @@ const requirerCharms: Record<CtTsVariant, CharmClass> = {
   "v1-fixed": v1Requirer(v1Fixed.CertificateTransferRequires),
 };
 
-export type CtTsVariant = Exclude<CtVariant, "upstream-v1">;
+export type CtTsVariant = Exclude<CtVariant, "upstream-v1" | "upstream-v1.1">;
 export const ctVariants: readonly CtTsVariant[] = ["v0", "v1", "v1-fixed"];
 
 /** Catalog entries `ct-provider-<variant>` and `ct-requirer-<variant>`. */

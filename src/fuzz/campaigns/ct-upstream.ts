@@ -10,10 +10,12 @@
  * Opt-in (`charmsim fuzz --campaign ct-upstream`): a Python hook costs 10-30 ms, so the budget
  * per case is a small fraction of the TypeScript campaign's.
  */
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { JsonValue } from "../../model/json.js";
 import { fixtureCertificate } from "../../pki/fixtures.js";
-import { pythonCharm } from "../../python/charm.js";
+import { type PythonCharmOptions, pythonCharm } from "../../python/charm.js";
+import { PROJECT_ROOT } from "../../python/worker.js";
 import type { FuzzCase } from "../campaign.js";
 import { type ActionInvocation, type CatalogCharm, CharmCatalog } from "../catalog.js";
 import { type CtRow, ctCases, ctRows } from "./certificate-transfer.js";
@@ -27,14 +29,31 @@ const pemsOf = (args: readonly JsonValue[]): string[] =>
     .filter((x): x is string => typeof x === "string")
     .map((n) => fixtureCertificate(n).certPem);
 
+/**
+ * The interpreter that runs the library 1.1.0 (`npm run setup:python` builds it): .venv's
+ * packages with 1.1.0 in front of 1.0.0.
+ */
+export const CT_1_1_PYTHON = join(PROJECT_ROOT, ".venv", "ct-1.1", "bin", "python");
+
 /** The upstream v1 provider and requirer, their calls routed to actions. */
 export function upstreamCharms(): CatalogCharm[] {
-  const provider = pythonCharm(charmDir("ct-campaign-provider"));
-  const requirer = pythonCharm(charmDir("certificate-transfer-requirer"));
+  return [
+    ...upstreamPair("upstream-v1", {}),
+    ...upstreamPair("upstream-v1.1", { python: CT_1_1_PYTHON }),
+  ];
+}
+
+function upstreamPair(
+  variant: "upstream-v1" | "upstream-v1.1",
+  options: PythonCharmOptions,
+): CatalogCharm[] {
+  const provider = pythonCharm(charmDir("ct-campaign-provider"), options);
+  const requirer = pythonCharm(charmDir("certificate-transfer-requirer"), options);
+  const version = variant === "upstream-v1" ? "1.0.0" : "1.1.0";
   return [
     {
-      name: "ct-provider-upstream-v1",
-      description: "certificate_transfer provider on the upstream Python library (v1)",
+      name: `ct-provider-${variant}`,
+      description: `certificate_transfer provider on the upstream Python library ${version} (v1)`,
       charm: provider,
       spec: provider.spec,
       calls: {},
@@ -58,8 +77,8 @@ export function upstreamCharms(): CatalogCharm[] {
       },
     },
     {
-      name: "ct-requirer-upstream-v1",
-      description: "certificate_transfer requirer on the upstream Python library (v1)",
+      name: `ct-requirer-${variant}`,
+      description: `certificate_transfer requirer on the upstream Python library ${version} (v1)`,
       charm: requirer,
       spec: requirer.spec,
       calls: {},
@@ -83,10 +102,11 @@ export function upstreamCharms(): CatalogCharm[] {
 }
 
 const UP: CtVariant = "upstream-v1";
+const UP11: CtVariant = "upstream-v1.1";
 
 /** A row of the ct-upstream matrix: the v1 row with upstream in place of v1 where marked. */
 function rowLike(requirer: CtVariant, provider: CtVariant): CtRow {
-  const asV1 = (v: CtVariant): CtVariant => (v === UP ? "v1" : v);
+  const asV1 = (v: CtVariant): CtVariant => (v.startsWith("upstream-") ? "v1" : v);
   const like = ctRows.find((r) => r.requirer === asV1(requirer) && r.provider === asV1(provider));
   if (!like) throw new Error(`no certificate-transfer row for ${requirer} x ${provider}`);
   return { requirer, provider, expect: like.expect };
@@ -99,6 +119,8 @@ export const upstreamRows: readonly CtRow[] = [
   rowLike("v1", UP),
   rowLike(UP, "v0"),
   rowLike("v0", UP),
+  // 1.1.0 against the QUIRKs of 1.0.0: the report tells which of them it still shows.
+  rowLike(UP11, UP11),
 ];
 
 /** Run weights: hold cases 8 runs, quirk cases 24 runs at the default budget of 160. */
