@@ -5,7 +5,9 @@
  * The scenarios and properties are the certificate-transfer campaign's; the Python charms serve
  * the campaign's calls through their actions (a Python charm has no TypeScript object for
  * `sim.exec`). The upstream library should show the QUIRKs the faithful port (v1) shows: each
- * row expects what the matching v1 row of the certificate-transfer matrix expects.
+ * row expects what the matching v1 row of the certificate-transfer matrix expects. One more row
+ * runs the library 1.1.0 (`upstream-v1.1`, its own interpreter: CT_1_1_PYTHON) against the same
+ * expectations, to tell which QUIRKs of 1.0.0 it still shows.
  *
  * Opt-in (`charmsim fuzz --campaign ct-upstream`): a Python hook costs 10-30 ms, so the budget
  * per case is a small fraction of the TypeScript campaign's.
