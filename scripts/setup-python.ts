@@ -92,8 +92,62 @@ function setUp(): void {
   writeFileSync(stampFile, `${expected}\n`);
 }
 
+const ct11 = join(venv, "ct-1.1");
+const ct11Python = join(ct11, "bin", "python");
+const ct11Lib = join(ct11, "lib-ct");
+const ct11Requirements = join(root, "python", "requirements-ct-1.1.txt");
+const ct11StampFile = join(ct11, ".charmsim-requirements.sha256");
+
+/**
+ * The certificate_transfer library 1.1.0 beside 1.0.0: its own interpreter (a venv without
+ * packages, so charmsim gives it a worker of its own) whose path holds the 1.1.0 package first,
+ * then .venv's site-packages (a .pth file). Rebuilt when its pin file changes.
+ */
+function setUpCt11(): void {
+  const expected = createHash("sha256").update(readFileSync(ct11Requirements)).digest("hex");
+  if (
+    existsSync(ct11Python) &&
+    existsSync(ct11StampFile) &&
+    readFileSync(ct11StampFile, "utf8").trim() === expected
+  )
+    return;
+  rmSync(ct11, { recursive: true, force: true });
+  console.log("setup:python: installing python/requirements-ct-1.1.txt into .venv/ct-1.1");
+  const made = run(venvPython, ["-m", "venv", "--without-pip", ct11]);
+  if (made.status !== 0)
+    throw new SetupError(`could not create .venv/ct-1.1 (${lastLine(made.stderr)})`);
+  const pip = run(
+    venvPython,
+    [
+      "-m",
+      "pip",
+      "install",
+      "--disable-pip-version-check",
+      "-q",
+      "--no-deps",
+      "--target",
+      ct11Lib,
+      "-r",
+      ct11Requirements,
+    ],
+    false,
+  );
+  if (pip.status !== 0)
+    throw new SetupError(
+      "pip could not install python/requirements-ct-1.1.txt (see its output above); check the network access to the Python package index",
+    );
+  const sitePackages = (python: string) =>
+    run(python, ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.trim();
+  const own = sitePackages(ct11Python);
+  const base = sitePackages(venvPython);
+  if (!own || !base) throw new SetupError("could not find the site-packages of .venv/ct-1.1");
+  writeFileSync(join(own, "charmsim-ct-1.1.pth"), `${ct11Lib}\n${base}\n`);
+  writeFileSync(ct11StampFile, `${expected}\n`);
+}
+
 try {
   setUp();
+  setUpCt11();
 } catch (e) {
   if (!(e instanceof SetupError)) throw e;
   console.error(`setup:python: ${e.message}`);

@@ -7,6 +7,21 @@ import type { CloudCredential } from "../model/state.js";
 /** A method a scenario's `call` step may invoke on a unit's charm (inside `sim.exec`). */
 export type CharmCall = (charm: CharmBase, args: readonly JsonValue[]) => JsonValue | undefined;
 
+/** One action a routed call runs: its name and parameters. */
+export interface ActionInvocation {
+  readonly action: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/**
+ * A `call` a charm without a TypeScript object (a Python charm) serves through its actions: the
+ * actions to run, in order, on the unit (`sim.runAction`), and the call's value from their results.
+ */
+export interface ActionCall {
+  readonly actions: (args: readonly JsonValue[]) => readonly ActionInvocation[];
+  readonly value?: (results: readonly Readonly<Record<string, unknown>>[]) => JsonValue | undefined;
+}
+
 /** What a charm needs from the world: external systems and the cloud credential. */
 export interface CharmEnvironment {
   readonly external?: Readonly<Record<string, unknown>>;
@@ -20,6 +35,8 @@ export interface CatalogCharm {
   readonly charm: CharmClass;
   readonly spec: CharmSpec;
   readonly calls: Readonly<Record<string, CharmCall>>;
+  /** Calls routed to actions, for charms `sim.exec` cannot reach (Python charms). */
+  readonly actionCalls?: Readonly<Record<string, ActionCall>>;
   /** Builds the simulated world the charm talks to; called once per run. */
   readonly environment?: () => CharmEnvironment;
 }

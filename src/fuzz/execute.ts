@@ -3,7 +3,7 @@ import { SettleLimitError, Simulation, type SimulationOptions } from "../harness
 import { errorText } from "../model/errors.js";
 import { copyJson, type JsonObject, type JsonValue } from "../model/json.js";
 import { ModelOperationError } from "../model/juju-model.js";
-import type { CharmCatalog } from "./catalog.js";
+import type { ActionCall, CharmCatalog } from "./catalog.js";
 import { describeOperation, type Operation, type Scenario, type UnitRef } from "./operations.js";
 
 export type StepStatus = "ok" | "skipped" | "failed";
@@ -178,10 +178,12 @@ function runStep(
       case "call": {
         const u = unit as string;
         const entry = options.catalog.get(appCharms.get(sim.model.unit(u).app) ?? "");
+        const routed = entry.actionCalls?.[op.method];
+        if (routed) return runActionCall(sim, u, routed, op.args, base, skip);
         const fn = entry.calls[op.method];
         if (!fn) {
           return skip(
-            `charm ${entry.name} has no call "${op.method}" (calls: ${Object.keys(entry.calls).join(", ")})`,
+            `charm ${entry.name} has no call "${op.method}" (calls: ${[...Object.keys(entry.calls), ...Object.keys(entry.actionCalls ?? {})].join(", ")})`,
           );
         }
         try {
@@ -250,4 +252,37 @@ function runStep(
     throw e;
   }
   return { ...base, status: "ok" };
+}
+
+/**
+ * A call routed to actions: each action runs as `juju run` would run it; an exception in one
+ * fails the call (later ones do not run), an action's own failure (`event.fail`) does not.
+ */
+function runActionCall(
+  sim: Simulation,
+  unit: string,
+  call: ActionCall,
+  args: readonly JsonValue[],
+  base: Pick<StepOutcome, "index" | "op" | "unit" | "leader">,
+  skip: (detail: string) => StepOutcome,
+): StepOutcome {
+  const results: Readonly<Record<string, unknown>>[] = [];
+  for (const { action, params } of call.actions(args)) {
+    let outcome: ReturnType<Simulation["runAction"]>;
+    try {
+      outcome = sim.runAction(unit, action, params);
+    } catch (e) {
+      if (e instanceof ModelOperationError) return skip(e.message);
+      throw e;
+    }
+    if (outcome.error !== null)
+      return {
+        ...base,
+        status: "failed",
+        detail: `action ${action} raised ${errorText(outcome.error)}`,
+      };
+    results.push(outcome.results);
+  }
+  const value = call.value?.(results);
+  return { ...base, status: "ok", ...(value !== undefined ? { value } : {}) };
 }

@@ -13,8 +13,9 @@ import {
   CAMPAIGN_NAMES,
   loadCampaign,
   loadCatalog,
+  OPT_IN_CAMPAIGN_NAMES,
 } from "../../src/fuzz/campaigns/bundled.js";
-import { bundledCatalog, campaigns } from "../../src/fuzz/campaigns/index.js";
+import { bundledCatalog, campaigns, optInCampaigns } from "../../src/fuzz/campaigns/index.js";
 import { cli, lines } from "./helpers.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -84,6 +85,17 @@ describe("the light lists match the modules", () => {
       const cases = await loadCampaign(name);
       expect(cases.map((c) => `${c.campaign}/${c.property}/${c.variant}`)).toEqual(
         (campaigns[name]?.() ?? []).map((c) => `${c.campaign}/${c.property}/${c.variant}`),
+      );
+    }
+  });
+
+  it("opt-in campaign names are the opt-in campaigns, none of them a default one", async () => {
+    expect([...OPT_IN_CAMPAIGN_NAMES]).toEqual(Object.keys(optInCampaigns));
+    for (const name of OPT_IN_CAMPAIGN_NAMES) {
+      expect(CAMPAIGN_NAMES as readonly string[]).not.toContain(name);
+      const cases = await loadCampaign(name);
+      expect(cases.map((c) => `${c.campaign}/${c.property}/${c.variant}`)).toEqual(
+        (optInCampaigns[name]?.() ?? []).map((c) => `${c.campaign}/${c.property}/${c.variant}`),
       );
     }
   });

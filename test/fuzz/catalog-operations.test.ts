@@ -44,7 +44,7 @@ describe("CharmCatalog", () => {
   it("an unknown charm is an InputError that lists the known ones", () => {
     expect(() => bundled.get("nope")).toThrow(InputError);
     expect(() => bundled.get("nope")).toThrow(
-      /charm: unknown charm "nope"; known charms: chatty-provider, chatty-requirer, ct-provider-v0/,
+      /charm: unknown charm "nope"; known charms: chatty-provider, chatty-requirer, ct-provider-upstream-v1, ct-provider-upstream-v1.1, ct-provider-v0/,
     );
   });
 

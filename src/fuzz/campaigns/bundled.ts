@@ -14,10 +14,16 @@ export const CAMPAIGN_NAMES = [
   "juju-ordering",
   "lxd",
 ] as const;
-export type CampaignName = (typeof CAMPAIGN_NAMES)[number];
+/**
+ * Campaigns that run only when named (`--campaign`): they run Python charms, whose hooks cost
+ * 10-30 ms each, and need `npm run setup:python`.
+ */
+export const OPT_IN_CAMPAIGN_NAMES = ["ct-upstream", "ct-differential"] as const;
+export type CampaignName = (typeof CAMPAIGN_NAMES)[number] | (typeof OPT_IN_CAMPAIGN_NAMES)[number];
 
 export const isCampaignName = (name: string): name is CampaignName =>
-  (CAMPAIGN_NAMES as readonly string[]).includes(name);
+  (CAMPAIGN_NAMES as readonly string[]).includes(name) ||
+  (OPT_IN_CAMPAIGN_NAMES as readonly string[]).includes(name);
 
 /** The module group each bundled charm is defined in. */
 const CHARM_GROUPS = {
@@ -29,12 +35,16 @@ const CHARM_GROUPS = {
   "ct-requirer-v1": "ct",
   "ct-provider-v1-fixed": "ct",
   "ct-requirer-v1-fixed": "ct",
+  "ct-provider-upstream-v1": "ct-upstream",
+  "ct-requirer-upstream-v1": "ct-upstream",
+  "ct-provider-upstream-v1.1": "ct-upstream",
+  "ct-requirer-upstream-v1.1": "ct-upstream",
   "lxd-consumer": "lxd",
   "lxd-integrator": "lxd",
   "lxd-integrator-fixed": "lxd",
   "lxd-integrator-fixed-impostor-lxd": "lxd",
   "lxd-integrator-impostor-lxd": "lxd",
-} as const satisfies Record<string, "chatty" | "ct" | "lxd">;
+} as const satisfies Record<string, "chatty" | "ct" | "ct-upstream" | "lxd">;
 type CharmGroup = (typeof CHARM_GROUPS)[keyof typeof CHARM_GROUPS];
 
 /** Every bundled charm's name, sorted. */
@@ -49,6 +59,8 @@ async function groupCharms(group: CharmGroup): Promise<readonly CatalogCharm[]> 
       return (await import("./juju-ordering.js")).chattyCharms;
     case "ct":
       return (await import("./ct-charms.js")).ctCharms;
+    case "ct-upstream":
+      return (await import("./ct-upstream.js")).upstreamCharms();
     case "lxd":
       return (await import("./lxd.js")).lxdCharms;
   }
@@ -74,5 +86,9 @@ export async function loadCampaign(name: CampaignName): Promise<FuzzCase[]> {
       return (await import("./juju-ordering.js")).orderingCases();
     case "lxd":
       return (await import("./lxd.js")).lxdCases();
+    case "ct-upstream":
+      return (await import("./ct-upstream.js")).ctUpstreamCases();
+    case "ct-differential":
+      return (await import("./ct-differential.js")).ctDifferentialCases();
   }
 }

@@ -2,10 +2,11 @@ import fc from "fast-check";
 import type { Simulation } from "../../harness/simulation.js";
 import type { TraceRecord } from "../../harness/trace.js";
 import { JSON_DEPTH_UNCERTAIN } from "../../libs/certificate-transfer/python.js";
+import { errorText } from "../../model/errors.js";
 import type { JsonValue } from "../../model/json.js";
 import { fixtureCertificate } from "../../pki/fixtures.js";
 import type { CaseSources, FuzzCase, Oracle, PropertyCheck } from "../campaign.js";
-import { CharmCatalog } from "../catalog.js";
+import { type CatalogCharm, CharmCatalog } from "../catalog.js";
 import type { ScenarioRun, StepOutcome } from "../execute.js";
 import type { Operation, Scenario } from "../operations.js";
 import { type CtVariant, certNames, ctCharms, ENDPOINT } from "./ct-charms.js";
@@ -294,18 +295,49 @@ const aliveUnits = (sim: Simulation, app: string): string[] =>
   sim.model.apps.get(app)?.units.filter((u) => sim.model.units.get(u)?.life === "alive") ?? [];
 
 /** P1: after settle, every requirer unit's certificates equal what the provider serves there. */
-function converges(requirer: CtVariant, provider: CtVariant): () => Oracle {
+/**
+ * What a requirer unit's library returns now, per relation id: its `current` call, or, for a
+ * charm served through actions (Python), its `getAll` action once per relation it knows. A
+ * string says why it could not be read.
+ */
+export function requirerView(
+  sim: Simulation,
+  entry: CatalogCharm,
+  unit: string,
+): Record<string, JsonValue> | string {
+  const current = entry.calls.current;
+  if (current) return sim.exec(unit, (charm) => current(charm, [])) as Record<string, JsonValue>;
+  const getAll = entry.actionCalls?.getAll;
+  if (!getAll) return `requirer charm ${entry.name} has no current() or getAll call`;
+  const out: Record<string, JsonValue> = {};
+  for (const id of sim.agents.get(unit).relationIds(ENDPOINT, { kind: "update-status" })) {
+    const results: Readonly<Record<string, unknown>>[] = [];
+    for (const { action, params } of getAll.actions([id])) {
+      const outcome = sim.runAction(unit, action, params);
+      if (outcome.error !== null)
+        return `${unit} ${action} for relation ${id} raised ${errorText(outcome.error)}`;
+      results.push(outcome.results);
+    }
+    out[String(id)] = getAll.value?.(results) ?? [];
+  }
+  return out;
+}
+
+function converges(
+  requirer: CtVariant,
+  provider: CtVariant,
+  cat: CharmCatalog = catalog,
+): () => Oracle {
   return () => {
     const served = new ServedSets(provider);
     return {
       afterStep: (o, sim) => served.afterStep(o, sim),
       check: (run) => {
         const sim = run.sim;
-        const entry = catalog.get(`ct-requirer-${requirer}`);
-        const current = entry.calls.current;
-        if (!current) return "requirer charm has no current() call";
+        const entry = cat.get(`ct-requirer-${requirer}`);
         for (const unit of aliveUnits(sim, REQUIRER)) {
-          const view = sim.exec(unit, (charm) => current(charm, [])) as Record<string, JsonValue>;
+          const view = requirerView(sim, entry, unit);
+          if (typeof view === "string") return view;
           for (const id of aliveRelations(sim)) {
             const got = (view[String(id)] as string[] | undefined) ?? [];
             const want = served.expected(id);
@@ -444,21 +476,21 @@ const stableSerialisation: PropertyCheck = (run) => {
 export const ctVariantName = (requirer: CtVariant, provider: CtVariant): string =>
   `${requirer} requirer x ${provider} provider`;
 
-interface Row {
+export interface CtRow {
   readonly requirer: CtVariant;
   readonly provider: CtVariant;
   /** Expected outcome per property: "hold", or the QUIRK name a counterexample shows. */
   readonly expect: Readonly<Record<string, string>>;
 }
 
-const HOLD = "hold";
+export const HOLD = "hold";
 
 /**
  * The version-mix matrix (spec/certificate-transfer.md). v0-provider rows keep the provider's
  * leadership still: the v0 library keeps no shared state, so a leader change is the charm's
  * problem, not the library's.
  */
-export const ctRows: readonly Row[] = [
+export const ctRows: readonly CtRow[] = [
   {
     requirer: "v1",
     provider: "v1",
@@ -556,16 +588,37 @@ const descriptions: Readonly<Record<string, string>> = {
 
 /** The library files of a version mix; the faithful ones describe their QUIRKs at the top. */
 function ctSources(requirer: CtVariant, provider: CtVariant): CaseSources {
-  const lib = (v: CtVariant) => `src/libs/certificate-transfer/${v}.ts`;
+  // The upstream library runs from .venv; its charms are in python/charms, and its QUIRKs are
+  // the ones the faithful port (v1.ts) describes.
+  const lib = (v: CtVariant) =>
+    v.startsWith("upstream-") ? UPSTREAM_SOURCE : `src/libs/certificate-transfer/${v}.ts`;
   const variant = [...new Set([lib(requirer), lib(provider)])];
-  const quirks = variant.filter((f) => !f.endsWith("-fixed.ts"));
+  const quirks = [
+    ...new Set(
+      variant
+        .filter((f) => !f.endsWith("-fixed.ts"))
+        .map((f) => (f === UPSTREAM_SOURCE ? "src/libs/certificate-transfer/v1.ts" : f)),
+    ),
+  ];
   return { variant, ...(quirks.length > 0 ? { quirks } : {}) };
 }
 
-/** The cases of the campaign: every property of every row of the matrix. */
-export function certificateTransferCases(): FuzzCase[] {
+/** Where the upstream v1 variant's charm code is (the library itself is the pinned package). */
+export const UPSTREAM_SOURCE = "python/charms/ct-campaign-provider/src/charm.py";
+
+export interface CtCasesOptions {
+  readonly campaign: string;
+  readonly rows: readonly CtRow[];
+  readonly catalog: CharmCatalog;
+  /** Run weights of hold and quirk cases (defaults 1 and 3). */
+  readonly weights?: { readonly hold: number; readonly quirk: number };
+}
+
+/** The cases of a matrix: every property of every row. */
+export function ctCases(options: CtCasesOptions): FuzzCase[] {
   const cases: FuzzCase[] = [];
-  for (const row of ctRows) {
+  const weights = options.weights ?? { hold: 1, quirk: 3 };
+  for (const row of options.rows) {
     const variant = ctVariantName(row.requirer, row.provider);
     const leadership = row.provider !== "v0";
     const base = ctScenario(row.requirer, row.provider, { providerLeadership: leadership });
@@ -573,7 +626,10 @@ export function certificateTransferCases(): FuzzCase[] {
       string,
       { arbitrary: fc.Arbitrary<Scenario>; check?: PropertyCheck; oracle?: () => Oracle }
     > = {
-      converges: { arbitrary: base, oracle: converges(row.requirer, row.provider) },
+      converges: {
+        arbitrary: base,
+        oracle: converges(row.requirer, row.provider, options.catalog),
+      },
       "last-event": { arbitrary: base, oracle: lastEventCarriesSet(row.provider) },
       "removed-once": { arbitrary: base, check: removedOnce },
       "leader-writes": { arbitrary: base, check: leaderOnlyAppWrites },
@@ -591,7 +647,7 @@ export function certificateTransferCases(): FuzzCase[] {
       const p = props[property];
       if (!p) continue;
       cases.push({
-        campaign: "certificate-transfer",
+        campaign: options.campaign,
         property: `ct.${property}`,
         description: descriptions[property] ?? property,
         variant,
@@ -599,15 +655,20 @@ export function certificateTransferCases(): FuzzCase[] {
         ...(expectation === HOLD ? {} : { quirk: expectation }),
         arbitrary: p.arbitrary,
         // Quirk cases get more of the budget: their counterexamples need narrower interleavings.
-        weight: expectation === HOLD ? 1 : 3,
+        weight: expectation === HOLD ? weights.hold : weights.quirk,
         ...(p.check ? { check: p.check } : {}),
         ...(p.oracle ? { oracle: p.oracle } : {}),
-        catalog,
+        catalog: options.catalog,
         sources: ctSources(row.requirer, row.provider),
       });
     }
   }
   return cases;
+}
+
+/** The cases of the campaign: every property of every row of the matrix. */
+export function certificateTransferCases(): FuzzCase[] {
+  return ctCases({ campaign: "certificate-transfer", rows: ctRows, catalog });
 }
 
 export type { ScenarioRun };

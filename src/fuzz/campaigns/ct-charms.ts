@@ -15,7 +15,11 @@ import type { CatalogCharm } from "../catalog.js";
  * reported and answer `current` with what the library returns now.
  */
 
-export type CtVariant = "v0" | "v1" | "v1-fixed";
+/**
+ * The TypeScript library variants; "upstream-v1" is the upstream Python library at the pinned
+ * 1.0.0 and "upstream-v1.1" the same at 1.1.0 (ct-upstream.ts).
+ */
+export type CtVariant = "v0" | "v1" | "v1-fixed" | "upstream-v1" | "upstream-v1.1";
 export const ENDPOINT = "certificates";
 
 /** Fixture certificate names the campaign draws from. */
@@ -194,18 +198,19 @@ const requirerCalls = (variant: CtVariant): CatalogCharm["calls"] =>
         },
       };
 
-const providerCharms: Record<CtVariant, CharmClass> = {
+const providerCharms: Record<CtTsVariant, CharmClass> = {
   v0: CtV0Provider,
   v1: v1Provider(v1.CertificateTransferProvides),
   "v1-fixed": v1Provider(v1Fixed.CertificateTransferProvides),
 };
-const requirerCharms: Record<CtVariant, CharmClass> = {
+const requirerCharms: Record<CtTsVariant, CharmClass> = {
   v0: CtV0Requirer,
   v1: v1Requirer(v1.CertificateTransferRequires),
   "v1-fixed": v1Requirer(v1Fixed.CertificateTransferRequires),
 };
 
-export const ctVariants: readonly CtVariant[] = ["v0", "v1", "v1-fixed"];
+export type CtTsVariant = Exclude<CtVariant, "upstream-v1" | "upstream-v1.1">;
+export const ctVariants: readonly CtTsVariant[] = ["v0", "v1", "v1-fixed"];
 
 /** Catalog entries `ct-provider-<variant>` and `ct-requirer-<variant>`. */
 export const ctCharms: CatalogCharm[] = ctVariants.flatMap((variant) => [
