@@ -48,6 +48,12 @@ function parseRuns(v: string): number {
   }
   return Number(v);
 }
+function parseWorkers(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 256) {
+    throw new InvalidArgumentError("workers is a whole number from 1 to 256");
+  }
+  return Number(v);
+}
 function parseShard(v: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(v);
   const index = Number(m?.[1]);
@@ -139,6 +145,14 @@ export async function main(argv: readonly string[], rawIo: CliIo = defaultIo): P
       new Option("--shard <i/n>", "run shard i of n (seeds split across shards)")
         .argParser(parseShard)
         .default({ index: 1, count: 1 }, "1/1"),
+    )
+    .addOption(
+      new Option(
+        "--workers <n>",
+        "worker threads running the cases (the report does not depend on it)",
+      )
+        .argParser(parseWorkers)
+        .default(undefined, "one per core"),
     )
     .option("--json", "print the report as JSON", false)
     .option("--config <file>", "fuzz your own charms: a charmsim.config.ts (.js, .mjs) module")

@@ -3,7 +3,12 @@ import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { type CaseResult, type FuzzCase, runCase } from "../fuzz/campaign.js";
-import { CAMPAIGN_NAMES, isCampaignName, loadCampaign } from "../fuzz/campaigns/bundled.js";
+import {
+  CAMPAIGN_NAMES,
+  type CampaignName,
+  isCampaignName,
+  loadCampaign,
+} from "../fuzz/campaigns/bundled.js";
 import { scenarioSchema } from "../fuzz/operations.js";
 import { parseReplay } from "../fuzz/replay.js";
 import {
@@ -29,6 +34,7 @@ import {
   shardRuns,
   UsageError,
 } from "./common.js";
+import { defaultWorkers, runPool } from "./fuzz-pool.js";
 import { fuzzProgress } from "./progress.js";
 
 export interface FuzzOptions {
@@ -40,6 +46,8 @@ export interface FuzzOptions {
   readonly out: string;
   readonly shard: Shard;
   readonly json: boolean;
+  /** Worker threads to run the cases on (1: in this thread); one per core when not given. */
+  readonly workers?: number;
 }
 
 /** What a report needs to know of the command that made it. */
@@ -110,10 +118,20 @@ export async function fuzz(options: FuzzOptions, info: CommandInfo, io: CliIo): 
     names.push(...new Set(loaded.cases.map((c) => c.campaign)));
     recordConfig = loaded.recordConfig;
   }
-  for (const name of names) if (isCampaignName(name)) cases.push(...(await loadCampaign(name)));
+  // Where each bundled case comes from, so that a worker thread can load the same case.
+  const origins: ({ campaign: CampaignName; caseIndex: number } | null)[] = cases.map(() => null);
+  for (const name of names) {
+    if (!isCampaignName(name)) continue;
+    const loaded = await loadCampaign(name);
+    loaded.forEach((fuzzCase, caseIndex) => {
+      cases.push(fuzzCase);
+      origins.push({ campaign: name, caseIndex });
+    });
+  }
   const baseRuns = options.runs ?? DEFAULT_RUNS;
-  const plan = cases.map((fuzzCase) => ({
+  const plan = cases.map((fuzzCase, i) => ({
     fuzzCase,
+    origin: origins[i] ?? null,
     label: `${fuzzCase.campaign} ${fuzzCase.property} (${fuzzCase.variant})`,
     runs: shardRuns(Math.max(1, Math.ceil(baseRuns * (fuzzCase.weight ?? 1))), {
       index: options.shard.index - 1,
@@ -126,17 +144,34 @@ export async function fuzz(options: FuzzOptions, info: CommandInfo, io: CliIo): 
     io,
     plan.map((p) => p.runs),
   );
-  const results: CaseResult[] = [];
-  const findings: Finding[] = [];
+  // Results and findings are kept in plan order, whichever thread ran a case and whenever.
+  const resultAt: (CaseResult | undefined)[] = plan.map(() => undefined);
+  const findingAt: (Finding | null)[] = plan.map(() => null);
   const started = Date.now();
-  plan.forEach(({ fuzzCase, label, runs, seed }, i) => {
+  const workers = options.workers ?? defaultWorkers();
+  const pooled = plan.flatMap(({ origin, seed, runs }, index) =>
+    origin !== null && workers > 1 ? [{ index, ...origin, seed, runs }] : [],
+  );
+  for (const [i, { fuzzCase, label, runs, seed, origin }] of plan.entries()) {
+    if (origin !== null && workers > 1) continue;
     progress.caseStarted(i, label);
     const result = runCase(fuzzCase, { seed, runs, onRun: () => progress.ran() });
-    results.push(result);
+    resultAt[i] = result;
     const finding = findingOf(fuzzCase, result);
-    if (finding) findings.push(recordConfig(finding));
+    findingAt[i] = finding ? recordConfig(finding) : null;
     progress.caseDone(i, label, result);
+  }
+  await runPool(pooled, workers, {
+    started: (i) => progress.caseStarted(i, plan[i]?.label ?? ""),
+    ran: () => progress.ran(),
+    done: (i, result, finding) => {
+      resultAt[i] = result;
+      findingAt[i] = finding;
+      progress.caseDone(i, plan[i]?.label ?? "", result);
+    },
   });
+  const results = resultAt.filter((r): r is CaseResult => r !== undefined);
+  const findings = findingAt.filter((f): f is Finding => f !== null);
   const meta: ReportMeta = {
     ...info,
     options: { seed: options.seed, runs: baseRuns, campaigns: names },

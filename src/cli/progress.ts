@@ -20,30 +20,37 @@ const clock = (ms: number) => {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 };
 
-/** Runs done, elapsed time and ETA over the whole budget (every case's runs added up). */
+/**
+ * Runs done, elapsed time and ETA over the whole budget (every case's runs added up). Several
+ * cases may be under way at once (worker threads): their evaluations are counted together.
+ */
 class Budget {
   readonly started = Date.now();
   private doneBefore = 0;
-  private inCase = 0;
-  private caseRuns = 0;
+  /** Evaluations seen for the cases under way, and their budgets added up. */
+  private inFlight = 0;
+  private flightRuns = 0;
+  /** Cases finished so far. */
+  finished = 0;
   constructor(
     readonly cases: readonly number[],
     readonly total = cases.reduce((a, b) => a + b, 0),
   ) {}
   start(index: number) {
-    this.inCase = 0;
-    this.caseRuns = this.cases[index] ?? 0;
+    this.flightRuns += this.cases[index] ?? 0;
   }
   ran() {
-    this.inCase += 1;
+    this.inFlight += 1;
   }
-  finishCase() {
-    this.doneBefore += this.caseRuns;
-    this.inCase = 0;
-    this.caseRuns = 0;
+  finishCase(index: number) {
+    const runs = this.cases[index] ?? 0;
+    this.doneBefore += runs;
+    this.flightRuns -= runs;
+    this.inFlight = this.flightRuns === 0 ? 0 : Math.max(0, this.inFlight - runs);
+    this.finished += 1;
   }
   get done(): number {
-    return this.doneBefore + Math.min(this.inCase, this.caseRuns);
+    return this.doneBefore + Math.min(this.inFlight, this.flightRuns);
   }
   get elapsed(): number {
     return Date.now() - this.started;
@@ -68,10 +75,12 @@ function plainProgress(io: CliIo, budget: Budget, count: number): FuzzProgress {
     caseStarted: (index) => budget.start(index),
     ran: () => budget.ran(),
     caseDone(index, label, result) {
-      budget.finishCase();
+      budget.finishCase(index);
       const eta = budget.eta;
+      // Numbered as they finish: in plan order on one thread, in finishing order on several.
+      const n = budget.finished;
       io.err(
-        `[${index + 1}/${count}] ${escapeTerminal(label)}: ${verdictLabel(result)} after ${result.runs} runs (${clock(budget.elapsed)} elapsed${eta !== null && index + 1 < count ? `, ETA ${clock(eta)}` : ""})\n`,
+        `[${n}/${count}] ${escapeTerminal(label)}: ${verdictLabel(result)} after ${result.runs} runs (${clock(budget.elapsed)} elapsed${eta !== null && n < count ? `, ETA ${clock(eta)}` : ""})\n`,
       );
     },
     finish: (totals) => io.err(summaryLine(totals, budget.elapsed)),
@@ -112,7 +121,7 @@ async function liveProgress(
       render();
     },
     caseDone(i, l, result) {
-      budget.finishCase();
+      budget.finishCase(i);
       if (result.verdict === "fails") {
         // A failure stays on screen above the live line.
         draw.clear();

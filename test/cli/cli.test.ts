@@ -56,7 +56,18 @@ const readReport = (dir: string) =>
 describe("charmsim fuzz", () => {
   it("runs a campaign, writes report.md and report.json, prints the table, exits 0", async () => {
     const out = join(tempDir(), "report");
-    const r = await cli("fuzz", "--campaign", "juju-ordering", "--runs", "5", "--out", out);
+    // One worker: the progress lines come in plan order (on several, in finishing order).
+    const r = await cli(
+      "fuzz",
+      "--campaign",
+      "juju-ordering",
+      "--runs",
+      "5",
+      "--workers",
+      "1",
+      "--out",
+      out,
+    );
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(["diagrams", "replays", "report.json", "report.md"]);
     const report = readReport(out);
@@ -70,7 +81,7 @@ describe("charmsim fuzz", () => {
       /^# charmsim fuzz report\n\n\*\*2 hold, 0 FAIL, 0 quirks found, 0 quirks not found in budget\*\* \(2 cases, 10 runs\)\./,
     );
     expect(md).toContain(
-      `| command | \`charmsim fuzz --campaign juju-ordering --runs 5 --out ${out}\` |`,
+      `| command | \`charmsim fuzz --campaign juju-ordering --runs 5 --workers 1 --out ${out}\` |`,
     );
     expect(md).toContain("| seed | 1 (shard 1/1) |");
     expect(lines(r.out)[0]).toMatch(/^campaign\s+property\s+variant\s+runs\s+result/);

@@ -1,0 +1,116 @@
+/**
+ * The worker pool of `charmsim fuzz --workers N`: the cases of the bundled campaigns run on N
+ * worker threads (node:worker_threads), each case whole on one thread. Every case is decided by
+ * its own seed and runs, and the results are put back in plan order, so the report does not
+ * depend on the number of workers or on which finished first.
+ */
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { CaseResult } from "../fuzz/campaign.js";
+import type { CampaignName } from "../fuzz/campaigns/bundled.js";
+import type { Finding } from "../fuzz/report.js";
+
+/** One case to run: its place in the plan, its campaign and place there, its seed and runs. */
+export interface CaseTask {
+  readonly index: number;
+  readonly campaign: CampaignName;
+  readonly caseIndex: number;
+  readonly seed: number;
+  readonly runs: number;
+}
+
+export type WorkerMessage =
+  | { readonly type: "ran" }
+  | {
+      readonly type: "done";
+      readonly index: number;
+      readonly result: CaseResult;
+      readonly finding: Finding | null;
+    }
+  | { readonly type: "failed"; readonly index: number; readonly error: string };
+
+export interface PoolEvents {
+  started(index: number): void;
+  ran(): void;
+  done(index: number, result: CaseResult, finding: Finding | null): void;
+}
+
+/** The default worker count: one per core the process may use. */
+export const defaultWorkers = (): number => availableParallelism();
+
+/**
+ * Starts a worker thread: the compiled module beside this one or, when charmsim runs from its
+ * TypeScript sources (its tests, `tsx`), the .ts module through tsx's loader, registered in the
+ * thread itself (a thread does not inherit the loader of the main thread).
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith(".ts"))
+    return new Worker(new URL("./fuzz-worker.js", import.meta.url));
+  const entry = new URL("./fuzz-worker.ts", import.meta.url).href;
+  // tsx's ESM API (the file beside the CommonJS one that require resolves).
+  const cjs = createRequire(import.meta.url).resolve("tsx/esm/api");
+  const api = pathToFileURL(cjs.replace(/\.cjs$/, ".mjs")).href;
+  const boot = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true });
+}
+
+/**
+ * Runs `tasks` on `workers` threads (at most one per task), handing each thread the next task in
+ * plan order when it finishes one. Resolves when all are done; rejects on the first case that
+ * throws (the other threads are stopped).
+ */
+export function runPool(
+  tasks: readonly CaseTask[],
+  workers: number,
+  events: PoolEvents,
+): Promise<void> {
+  const count = Math.min(workers, tasks.length);
+  let next = 0;
+  let finished = 0;
+  return new Promise<void>((resolve, reject) => {
+    if (tasks.length === 0) {
+      resolve();
+      return;
+    }
+    const threads: Worker[] = [];
+    let settled = false;
+    const stop = () => {
+      settled = true;
+      for (const t of threads) void t.terminate();
+    };
+    const fail = (error: Error) => {
+      if (settled) return;
+      stop();
+      reject(error);
+    };
+    const feed = (thread: Worker) => {
+      const task = tasks[next++];
+      if (task === undefined) return;
+      events.started(task.index);
+      thread.postMessage(task);
+    };
+    for (let w = 0; w < count; w++) {
+      const thread = startWorker();
+      threads.push(thread);
+      thread.on("message", (message: WorkerMessage) => {
+        if (settled) return;
+        if (message.type === "ran") events.ran();
+        else if (message.type === "failed") {
+          fail(new Error(`case ${message.index + 1} failed in a worker: ${message.error}`));
+        } else {
+          events.done(message.index, message.result, message.finding);
+          finished++;
+          if (finished === tasks.length) {
+            stop();
+            resolve();
+          } else feed(thread);
+        }
+      });
+      thread.on("error", fail);
+      thread.on("exit", (code) => fail(new Error(`a fuzz worker stopped (exit code ${code})`)));
+      feed(thread);
+    }
+  });
+}
