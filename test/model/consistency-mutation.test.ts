@@ -42,6 +42,7 @@ const specInput: CharmSpecInput = {
       params: { target: { type: "string" }, level: { type: "integer", default: 1 } },
       required: ["target", "level"],
     },
+    undeclared: { required: ["ghost"] },
   },
 };
 const spec = charmSpec(specInput);
@@ -144,6 +145,15 @@ describe("required action params", () => {
     expect(problemsOf(new State(), event)).toEqual(expected);
   });
 
+  it("a required param that is not declared among the params is still required", () => {
+    const event = on.action("undeclared", { params: {} });
+    expect(checkAction(input(new State(), event))).toEqual([
+      'action "undeclared" requires param "ghost"; pass it in params',
+    ]);
+    const given = on.action("undeclared", { params: { ghost: 1 } });
+    expect(checkAction(input(new State(), given))).toEqual([]);
+  });
+
   it("a non-action event is not checked against actions", () => {
     expect(checkAction(input(new State(), on.install()))).toEqual([]);
   });
@@ -178,6 +188,8 @@ describe("unit names with several digits", () => {
       "database/10x",
       "xdatabase/10",
       "database/x10",
+      "\ndatabase/10", // a name on a second line
+      "database/10\n",
       "database//10",
       "database/",
       "database",
@@ -214,6 +226,29 @@ describe("unit names with several digits", () => {
     expect(checkEventRelation(input(state, on.relationChanged(rel, { remoteUnit: 1 })))).toEqual([
       `remote unit 1 is not a remote unit of relation db:${rel.id} (remote units: 2, 10); add it to the relation's remote units data`,
     ]);
+  });
+});
+
+describe("joined and departed with no remote unit in the relation", () => {
+  it("naming a remote unit anyway gets one problem: that unit is not in the relation", () => {
+    const empty = new Relation({ endpoint: "db", remoteUnitsData: {} });
+    const state = new State({ relations: [empty] });
+    for (const event of [
+      on.relationJoined(empty, { remoteUnit: 3 }),
+      on.relationDeparted(empty, { remoteUnit: 3 }),
+    ]) {
+      expect(checkEventRelation(input(state, event))).toEqual([
+        `remote unit 3 is not a remote unit of relation db:${empty.id} (remote units: none); add it to the relation's remote units data`,
+      ]);
+    }
+  });
+});
+
+describe("the refusal's message", () => {
+  it("lists each problem on its own line", () => {
+    const error = new InconsistentScenarioError(["one thing", "another"]);
+    expect(error.message).toBe("inconsistent scenario:\n  - one thing\n  - another");
+    expect(error.name).toBe("InconsistentScenarioError");
   });
 });
 
