@@ -1,6 +1,7 @@
 // Mutation testing of the files that carry charmsim's promises: `npm run mutation`.
 // MUTATE=path[,path] limits a run to some of them (one file at a time is the practical unit on a
-// small machine). The JSON report lands in reports/mutation/mutation.json; see docs/mutation.md.
+// small machine); a path may end in a line range (path:10-40) to check a few lines again. The
+// JSON report lands in reports/mutation/mutation.json; see docs/mutation.md.
 import { existsSync } from "node:fs";
 
 /** The checkers, the ports and the fixed variants: what a surviving mutant would make a lie. */
@@ -26,7 +27,9 @@ const requested = (process.env.MUTATE ?? "")
   .map((p) => p.trim())
   .filter((p) => p.length > 0);
 for (const p of requested) {
-  if (!existsSync(p)) throw new Error(`MUTATE names ${p}, which does not exist`);
+  // A path may end in a line range, as Stryker allows: src/model/consistency.ts:230-250
+  const file = p.replace(/:\d+(?::\d+)?-\d+(?::\d+)?$/, "");
+  if (!existsSync(file)) throw new Error(`MUTATE names ${file}, which does not exist`);
 }
 const mutate =
   requested.length > 0 ? requested : [...promised, ...planned.filter((p) => existsSync(p))];

@@ -234,14 +234,13 @@ export function checkEventRelation({ state, event, appName, unitId }: Consistenc
 
 /** A regular or subordinate relation relates two different applications. */
 export function checkRemoteAppNames({ state, appName }: ConsistencyInput): string[] {
-  return (
-    state.relations
-      // Stryker disable next-line ConditionalExpression: equivalent, a PeerRelation has no remoteAppName; the kind test narrows the type
-      .filter((r) => r.kind !== "peer" && r.remoteAppName === appName)
-      .map(
-        (r) =>
-          `${relationLabel(r)}: remoteAppName "${appName}" is this unit's own application; an application relates to itself only through a peer endpoint (use PeerRelation) or give the remote application another name`,
-      )
+  const toSelf = state.relations.filter(
+    // Stryker disable next-line ConditionalExpression: equivalent, a PeerRelation has no remoteAppName; the kind test narrows the type
+    (r) => r.kind !== "peer" && r.remoteAppName === appName,
+  );
+  return toSelf.map(
+    (r) =>
+      `${relationLabel(r)}: remoteAppName "${appName}" is this unit's own application; an application relates to itself only through a peer endpoint (use PeerRelation) or give the remote application another name`,
   );
 }
 
