@@ -78,6 +78,7 @@ export function bagOrNull(
   try {
     return relation.data.get(entity);
   } catch (error) {
+    // Stryker disable next-line ConditionalExpression: equivalent here, relation.data.get throws nothing but KeyError
     if (error instanceof KeyError) return null;
     throw error;
   }
