@@ -70,20 +70,37 @@ export interface LxdRequestOptions {
   readonly body?: unknown;
 }
 
-export type LxdFaultKind = "unreachable" | "http-500" | "slow";
+export type LxdFaultKind = "unreachable" | "http-500" | "http-error" | "slow";
 
-const faultSchema = z.object({
-  kind: z.enum(["unreachable", "http-500", "slow"]),
-  count: z.number().int().positive().optional(),
-  paths: z.array(z.string().startsWith("/")).min(1).optional(),
-  latencyMs: z.number().int().nonnegative().optional(),
-});
+const LXD_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const satisfies LxdMethod[];
+
+const faultSchema = z
+  .object({
+    kind: z.enum(["unreachable", "http-500", "http-error", "slow"]),
+    count: z.number().int().positive().optional(),
+    paths: z.array(z.string().startsWith("/")).min(1).optional(),
+    methods: z.array(z.enum(LXD_METHODS)).min(1).optional(),
+    status: z.number().int().min(400).max(599).optional(),
+    error: z.string().min(1).optional(),
+    latencyMs: z.number().int().nonnegative().optional(),
+  })
+  .superRefine((fault, ctx) => {
+    if (fault.kind === "http-error" && fault.status === undefined) {
+      ctx.addIssue({ code: "custom", path: ["status"], message: "http-error needs a status" });
+    }
+    if (fault.kind !== "http-error" && (fault.status !== undefined || fault.error !== undefined)) {
+      const path = fault.status !== undefined ? "status" : "error";
+      ctx.addIssue({ code: "custom", path: [path], message: "only an http-error has one" });
+    }
+  });
 
 /**
  * A fault to inject. `count` is how many requests it affects (default: every request until
  * cleared). `paths` limits it to those request paths (query string ignored); an entry ending in
- * `*` matches every path starting with the text before it. `latencyMs` is the simulated delay
- * of one slow response (default: the server's slowLatencyMs).
+ * `*` matches every path starting with the text before it. `methods` limits it to those request
+ * methods. `http-error` answers `status` (400 to 599) with `error` as the error text (default
+ * "injected fault"), without applying the request, as `http-500` does with 500. `latencyMs` is
+ * the simulated delay of one slow response (default: the server's slowLatencyMs).
  */
 export type LxdFault = z.input<typeof faultSchema>;
 
@@ -92,6 +109,9 @@ export interface ActiveLxdFault {
   /** Requests it will still affect; null when unlimited. */
   readonly remaining: number | null;
   readonly paths: readonly string[] | null;
+  readonly methods: readonly LxdMethod[] | null;
+  /** The status an http-error answers (500 for http-500), else null. */
+  readonly status: number | null;
   readonly latencyMs: number;
 }
 
@@ -190,10 +210,14 @@ interface FaultState {
   readonly kind: LxdFaultKind;
   remaining: number | null;
   readonly paths: readonly string[] | null;
+  readonly methods: readonly LxdMethod[] | null;
+  readonly status: number | null;
+  readonly error: string;
   readonly latencyMs: number;
 }
 
-function matchesPath(fault: FaultState, path: string): boolean {
+function matchesRequest(fault: FaultState, method: LxdMethod, path: string): boolean {
+  if (fault.methods !== null && !fault.methods.includes(method)) return false;
   if (fault.paths === null) return true;
   return fault.paths.some((entry) =>
     entry.endsWith("*") ? path.startsWith(entry.slice(0, -1)) : path === entry,
@@ -364,10 +388,15 @@ export class LxdServer {
   injectFault(fault: LxdFault): void {
     const parsed = faultSchema.safeParse(fault);
     if (!parsed.success) throw new LxdInputError(`invalid fault: ${zodMessage(parsed.error)}`);
+    const { kind } = parsed.data;
     this.#faults.push({
-      kind: parsed.data.kind,
+      kind,
       remaining: parsed.data.count ?? null,
       paths: parsed.data.paths ?? null,
+      methods: parsed.data.methods ?? null,
+      status: kind === "http-500" ? 500 : (parsed.data.status ?? null),
+      error:
+        kind === "http-500" ? "internal server error" : (parsed.data.error ?? "injected fault"),
       latencyMs: parsed.data.latencyMs ?? this.slowLatencyMs,
     });
   }
@@ -378,7 +407,14 @@ export class LxdServer {
 
   /** Faults still in force, in injection order. */
   activeFaults(): ActiveLxdFault[] {
-    return this.#faults.map((fault) => ({ ...fault }));
+    return this.#faults.map(({ kind, remaining, paths, methods, status, latencyMs }) => ({
+      kind,
+      remaining,
+      paths,
+      methods,
+      status,
+      latencyMs,
+    }));
   }
 
   /** Total simulated latency of the slow responses so far, in milliseconds. */
@@ -400,8 +436,8 @@ export class LxdServer {
     this.#requests.length = 0;
   }
 
-  #findFault(path: string): FaultState | null {
-    return this.#faults.find((fault) => matchesPath(fault, path)) ?? null;
+  #findFault(method: LxdMethod, path: string): FaultState | null {
+    return this.#faults.find((fault) => matchesRequest(fault, method, path)) ?? null;
   }
 
   /** Counts one affected request against a fault, dropping it once exhausted. */
@@ -420,7 +456,7 @@ export class LxdServer {
   request(method: LxdMethod, path: string, options: LxdRequestOptions = {}): LxdResponse {
     const route = path.split("?", 1)[0]!.replace(/(.)\/+$/, "$1");
     const query = new URLSearchParams(path.includes("?") ? path.slice(path.indexOf("?") + 1) : "");
-    const fault = this.#findFault(route);
+    const fault = this.#findFault(method, route);
     const record = (status: number | null, caller: string | null, kind: LxdFaultKind | null) =>
       this.#requests.push({ method, path, status, fault: kind, caller });
 
@@ -443,8 +479,8 @@ export class LxdServer {
       throw error;
     }
     if (fault !== null) this.#consume(fault);
-    if (fault?.kind === "http-500") {
-      const response = fail(500, "internal server error");
+    if (fault?.kind === "http-500" || fault?.kind === "http-error") {
+      const response = fail(fault.status ?? 500, fault.error);
       record(response.status, caller, fault.kind);
       return response;
     }
