@@ -15,7 +15,6 @@
  *
  * Opt-in (`charmsim fuzz --campaign ct-differential`): a Python hook costs 10-30 ms.
  */
-import { fileURLToPath } from "node:url";
 import type fc from "fast-check";
 import { v1ProviderSpec, v1RequirerSpec } from "../../charms/certificate-transfer/common.js";
 import { makeV1ProviderCharm, V1RequirerCharm } from "../../charms/certificate-transfer/index.js";
@@ -23,7 +22,6 @@ import type { TraceRecord } from "../../harness/trace.js";
 import { pyJsonDumps, sortedCodePoints } from "../../libs/certificate-transfer/python.js";
 import type { JsonValue } from "../../model/json.js";
 import { charmSpec } from "../../model/metadata.js";
-import { fixtureCertificate } from "../../pki/fixtures.js";
 import { type PythonCharmOptions, pythonCharm } from "../../python/charm.js";
 import type { FuzzCase, PropertyCheck } from "../campaign.js";
 import {
@@ -35,39 +33,14 @@ import {
 import { runScenario } from "../execute.js";
 import type { Scenario } from "../operations.js";
 import { ctScenario } from "./certificate-transfer.js";
-import { CT_1_1_PYTHON } from "./ct-upstream.js";
+import { CT_1_1_PYTHON, charmDir, PROVIDER_ACTION_CALLS } from "./ct-upstream.js";
 
 /** The charm names the differential scenarios deploy; each catalog binds them to its pair. */
 export const DIFF_PROVIDER = "ct-dummy-provider";
 export const DIFF_REQUIRER = "ct-dummy-requirer";
 
-const charmDir = (name: string): string =>
-  fileURLToPath(new URL(`../../../python/charms/${name}`, import.meta.url));
-
-const pemsOf = (args: readonly JsonValue[]): string[] =>
-  (Array.isArray(args[0]) ? args[0] : [])
-    .filter((x): x is string => typeof x === "string")
-    .map((n) => fixtureCertificate(n).certPem);
-
 /** The campaign's calls as the dummy charms' actions (the same on both pairs). */
-const providerActions: Readonly<Record<string, ActionCall>> = {
-  add: {
-    actions: (args) => {
-      const pems = pemsOf(args);
-      return pems.length === 0
-        ? []
-        : [{ action: "add-certificates", params: { certificates: pems.join(",") } }];
-    },
-  },
-  remove: {
-    actions: (args) =>
-      pemsOf(args).map((certificate) => ({
-        action: "remove-certificate",
-        params: { certificate },
-      })),
-  },
-  removeAll: { actions: () => [{ action: "remove-all-certificates", params: {} }] },
-};
+const providerActions: Readonly<Record<string, ActionCall>> = PROVIDER_ACTION_CALLS;
 const requirerActions: Readonly<Record<string, ActionCall>> = {
   getAll: {
     actions: (args): ActionInvocation[] => {

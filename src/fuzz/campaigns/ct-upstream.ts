@@ -23,13 +23,35 @@ import { type ActionInvocation, type CatalogCharm, CharmCatalog } from "../catal
 import { type CtRow, ctCases, ctRows } from "./certificate-transfer.js";
 import { type CtVariant, ctCharms } from "./ct-charms.js";
 
-const charmDir = (name: string): string =>
+/** A Python charm directory under python/charms/. */
+export const charmDir = (name: string): string =>
   fileURLToPath(new URL(`../../../python/charms/${name}`, import.meta.url));
 
+/** The fixture certificates a campaign call names (its first argument), as PEMs. */
 const pemsOf = (args: readonly JsonValue[]): string[] =>
   (Array.isArray(args[0]) ? args[0] : [])
     .filter((x): x is string => typeof x === "string")
     .map((n) => fixtureCertificate(n).certPem);
+
+/** The campaign's provider calls as the Python dummy provider's actions. */
+export const PROVIDER_ACTION_CALLS: NonNullable<CatalogCharm["actionCalls"]> = {
+  add: {
+    actions: (args) => {
+      const pems = pemsOf(args);
+      return pems.length === 0
+        ? []
+        : [{ action: "add-certificates", params: { certificates: pems.join(",") } }];
+    },
+  },
+  remove: {
+    actions: (args) =>
+      pemsOf(args).map((certificate) => ({
+        action: "remove-certificate",
+        params: { certificate },
+      })),
+  },
+  removeAll: { actions: () => [{ action: "remove-all-certificates", params: {} }] },
+};
 
 /**
  * The interpreter that runs the library 1.1.0 (`npm run setup:python` builds it): .venv's
@@ -59,24 +81,7 @@ function upstreamPair(
       charm: provider,
       spec: provider.spec,
       calls: {},
-      actionCalls: {
-        add: {
-          actions: (args) => {
-            const pems = pemsOf(args);
-            return pems.length === 0
-              ? []
-              : [{ action: "add-certificates", params: { certificates: pems.join(",") } }];
-          },
-        },
-        remove: {
-          actions: (args) =>
-            pemsOf(args).map((certificate) => ({
-              action: "remove-certificate",
-              params: { certificate },
-            })),
-        },
-        removeAll: { actions: () => [{ action: "remove-all-certificates", params: {} }] },
-      },
+      actionCalls: PROVIDER_ACTION_CALLS,
     },
     {
       name: `ct-requirer-${variant}`,
