@@ -4,8 +4,10 @@
  * not only where a scenario ends.
  *
  * The charm here is a small one written for these tests: it hands its config to the provider
- * (setCredentials / clearCredentials) and calls retryPending at update-status, nothing else, so
- * what is seen is the provider's doing.
+ * (setCredentials when an endpoint is set, even with other fields empty; clearCredentials
+ * otherwise), calls retryPending at update-status, and after every hook shows in its status
+ * what the provider says (ready or not, server and endpoint, problem), so what is seen is the
+ * provider's doing.
  */
 import { describe, expect, it } from "vitest";
 import { fixtureCertificateFor } from "../../src/charms/lxd-consumer/certificates.js";
@@ -15,23 +17,53 @@ import { CharmBase } from "../../src/harness/ops/charm.js";
 import type { Framework } from "../../src/harness/ops/framework.js";
 import { LxdFixed, type LxdFixedState } from "../../src/libs/lxd/provider-fixed.js";
 import { Relation, State } from "../../src/model/state.js";
-import { fixtureServerCert } from "../../src/pki/fixtures.js";
+import { ActiveStatus, WaitingStatus } from "../../src/model/status.js";
+import { fixtureCertificate, fixtureServerCert } from "../../src/pki/fixtures.js";
+import { subjectCommonName } from "../../src/pki/x509.js";
 import { certsBag, nodesOf } from "./helpers.js";
 
 class ProviderProbeCharm extends CharmBase {
+  /** What the provider's `stored` and setCredentials returned in the last hook. */
+  static last: { stored: LxdFixedState | null; usable: boolean | null } = {
+    stored: null,
+    usable: null,
+  };
   readonly lxd: LxdFixed;
   constructor(framework: Framework) {
     super(framework);
     this.lxd = new LxdFixed(this, "api");
+    ProviderProbeCharm.last = { stored: null, usable: null };
     const credentials = () => {
       const c = this.config as Record<string, string | undefined>;
-      const [endpoint, cert, key, server] = [c.endpoint, c.cert, c.key, c.server];
-      if (endpoint && cert && key && server) this.lxd.setCredentials(endpoint, cert, key, server);
-      else this.lxd.clearCredentials();
+      if (c.endpoint) {
+        ProviderProbeCharm.last.usable = this.lxd.setCredentials(
+          c.endpoint,
+          c.cert ?? "",
+          c.key ?? "",
+          c.server ?? "",
+        );
+      } else this.lxd.clearCredentials();
     };
     framework.observe(this.on.install, credentials);
     framework.observe(this.on.configChanged, credentials);
     framework.observe(this.on.updateStatus, () => this.lxd.retryPending());
+    const show = () => {
+      const lxd = this.lxd;
+      this.unit.status = lxd.isReady
+        ? new ActiveStatus(`${lxd.serverName} at ${lxd.endpoint}`)
+        : new WaitingStatus(lxd.problem?.message ?? `not ready (${lxd.endpoint ?? "no endpoint"})`);
+      ProviderProbeCharm.last.stored = lxd.stored as LxdFixedState;
+    };
+    framework.observe(this.on.install, show);
+    framework.observe(this.on.configChanged, show);
+    framework.observe(this.on.updateStatus, show);
+    const api = this.on.relation("api");
+    framework.observe(api.created, show);
+    framework.observe(api.joined, show);
+    framework.observe(api.changed, show);
+    framework.observe(api.departed, show);
+    framework.observe(api.broken, show);
+    framework.observe(this.on.leaderElected, show);
   }
 }
 
@@ -675,5 +707,147 @@ describe("LxdFixed's notices about ill-formed requirer data", () => {
     state = ctx.run(ctx.on.relationChanged(rel), state);
     expect(errors()).toEqual([]);
     expect(storedOf(state).rejected).toHaveLength(1);
+  });
+});
+
+describe("LxdFixed's view of its credentials", () => {
+  it("says whether they are usable, and shows the server and endpoint once verified", () => {
+    const { world, ctx, requests } = setup();
+    world.server.injectFault({ kind: "unreachable", count: 1 });
+    let state = ctx.run(ctx.on.install(), new State({ config: configFor(world) }));
+    expect(ProviderProbeCharm.last.usable).toBe(false);
+    expect(state.unitStatus).toEqual(
+      new WaitingStatus(
+        `cannot reach LXD at ${world.credential.endpoint} (connection refused: ${world.credential.endpoint}); retrying`,
+      ),
+    );
+    expect(ProviderProbeCharm.last.stored).toEqual(storedOf(state));
+    requests();
+    state = ctx.run(ctx.on.configChanged(), state);
+    expect(requests()).toEqual([VERIFY, LIST]);
+    expect(ProviderProbeCharm.last.usable).toBe(true);
+    expect(state.unitStatus).toEqual(
+      new ActiveStatus(`lxd-node-1 at ${world.credential.endpoint}`),
+    );
+    expect(ProviderProbeCharm.last.stored).toEqual(storedOf(state));
+    expect(ctx.jujuLog.map((l) => [l.level, l.message])).toContainEqual([
+      "INFO",
+      `LXD at ${world.credential.endpoint} is back in reach`,
+    ]);
+    // Unchanged and ready: nothing to do, still usable, and nothing said about being back.
+    state = ctx.run(ctx.on.configChanged(), state);
+    expect(requests()).toEqual([]);
+    expect(ProviderProbeCharm.last.usable).toBe(true);
+    expect(ctx.jujuLog.filter((l) => l.level === "INFO")).toEqual([]);
+  });
+
+  it.each(["cert", "key", "server"])(
+    "with an empty %s they are incomplete: relation hooks and update-status send nothing",
+    (field) => {
+      const { world, ctx, requests } = setup();
+      const config = { ...configFor(world), [field]: "" };
+      let state = ctx.run(ctx.on.install(), new State({ config }));
+      expect(ProviderProbeCharm.last.usable).toBe(false);
+      expect(storedOf(state).problem?.severity).toBe("blocked");
+      requests();
+      const rel = apiRelation({ 0: certsBag(c0.pem) });
+      state = ctx.run(ctx.on.relationChanged(rel), state.with({ relations: [rel] }));
+      state = ctx.run(ctx.on.updateStatus(), state);
+      state = ctx.run(ctx.on.leaderElected(), state.with({ leader: true }));
+      expect(requests()).toEqual([]);
+      expect(state.deferred).toEqual([]);
+      expect(state.unitStatus.name).toBe("waiting");
+    },
+  );
+
+  const stranger = fixtureCertificate("client-05");
+  it.each([
+    ["the client certificate", { cert: stranger.certPem }],
+    ["the client key", { key: stranger.keyPem }],
+    ["the server certificate", { server: stranger.certPem }],
+  ])("a change of %s alone is checked with LXD again", (_what, change) => {
+    const { world, ctx, requests } = setup();
+    let state = ctx.run(ctx.on.install(), new State({ config: configFor(world) }));
+    requests();
+    state = ctx.run(
+      ctx.on.configChanged(),
+      state.with({ config: { ...configFor(world), ...change } }),
+    );
+    expect(requests()).toEqual([VERIFY]);
+    expect(ProviderProbeCharm.last.usable).toBe(false);
+    expect(storedOf(state)).toMatchObject({ serverName: null, retry: true });
+    expect(storedOf(state).problem?.severity).toBe("blocked");
+  });
+
+  it("a change of endpoint alone is checked with the new server", () => {
+    const { world, ctx, requests } = setup();
+    const other = world.registry.create({
+      serverName: "lxd-node-2",
+      serverCertPem: fixtureServerCert().certPem,
+      endpoint: "https://10.0.9.1:8443",
+    });
+    other.trust(world.config.lxd_client_cert!);
+    let state = ctx.run(ctx.on.install(), new State({ config: configFor(world) }));
+    requests();
+    state = ctx.run(
+      ctx.on.configChanged(),
+      state.with({ config: configFor(world, other.endpoint) }),
+    );
+    expect(requests()).toEqual([]);
+    expect(requests(other)).toEqual([VERIFY, LIST]);
+    expect(state.unitStatus).toEqual(new ActiveStatus(`lxd-node-2 at ${other.endpoint}`));
+  });
+
+  it("withdrawn: says so once, forgets the pending retry and the problem", () => {
+    const { world, ctx, requests } = setup();
+    const rel = apiRelation({ 0: certsBag(c0.pem) });
+    world.server.injectFault({ kind: "http-500", methods: ["POST"] });
+    let state = ctx.run(
+      ctx.on.install(),
+      new State({ config: configFor(world), relations: [rel] }),
+    );
+    expect(storedOf(state)).toMatchObject({ retry: true });
+    world.server.clearFaults();
+    requests();
+    state = ctx.run(ctx.on.configChanged(), state.with({ config: {} }));
+    expect(ctx.jujuLog.map((l) => [l.level, l.message])).toContainEqual([
+      "WARNING",
+      "LXD credentials withdrawn",
+    ]);
+    expect(storedOf(state)).toMatchObject({ retry: false, problem: null, endpoint: null });
+    expect(state.unitStatus).toEqual(new WaitingStatus("not ready (no endpoint)"));
+    state = ctx.run(ctx.on.configChanged(), state);
+    expect(ctx.jujuLog.filter((l) => l.level === "WARNING")).toEqual([]);
+    state = ctx.run(ctx.on.updateStatus(), state);
+    expect(requests()).toEqual([]);
+  });
+});
+
+describe("LxdFixed registering a certificate", () => {
+  it("at relation-created, names it after the application and the certificate's CN", () => {
+    const { world, ctx, requests } = setup();
+    let state = ctx.run(ctx.on.install(), new State({ config: configFor(world) }));
+    requests();
+    const rel = apiRelation({ 0: certsBag(c0.pem) });
+    state = ctx.run(ctx.on.relationCreated(rel), state.with({ relations: [rel] }));
+    expect(requests()).toEqual([LIST, POST]);
+    expect(world.server.trustedCertificate(c0.fingerprint)?.name).toBe(
+      `${TAG}${subjectCommonName(c0.pem)}`,
+    );
+    expect(nodesOf(state, rel.id)[0]?.trusted_certs_fp).toEqual([c0.fingerprint]);
+    expect(ctx.jujuLog.map((l) => [l.level, l.message])).toContainEqual([
+      "INFO",
+      `trusted certificate ${short(c0.fingerprint)} of consumer/0`,
+    ]);
+  });
+
+  it("at relation-joined, the same", () => {
+    const { world, ctx, requests, trusted } = setup();
+    let state = ctx.run(ctx.on.install(), new State({ config: configFor(world) }));
+    requests();
+    const rel = apiRelation({ 0: certsBag(c0.pem) });
+    state = ctx.run(ctx.on.relationJoined(rel), state.with({ relations: [rel] }));
+    expect(requests()).toEqual([LIST, POST]);
+    expect(trusted()).toEqual([c0.fingerprint]);
   });
 });
