@@ -185,9 +185,13 @@ describe("LxdFixed before its credentials are verified", () => {
 
   it("update-status retries the check only while something is pending", () => {
     const { world, ctx, requests } = setup();
-    world.server.injectFault({ kind: "unreachable", count: 1 });
+    world.server.injectFault({ kind: "unreachable", count: 2 });
     let state = ctx.run(ctx.on.install(), new State({ config: configFor(world) }));
     expect(requests()).toEqual([VERIFY]);
+    state = ctx.run(ctx.on.updateStatus(), state);
+    expect(requests()).toEqual([VERIFY]);
+    expect(storedOf(state)).toMatchObject({ serverName: null, retry: true });
+    expect(state.deferred).toEqual([]);
     state = ctx.run(ctx.on.updateStatus(), state);
     expect(requests()).toEqual([VERIFY, LIST]);
     expect(storedOf(state)).toMatchObject({ serverName: "lxd-node-1", retry: false });
@@ -224,6 +228,7 @@ describe("LxdFixed when the same credentials come again", () => {
     expect(requests()).toEqual([LIST, POST]);
     expect(trusted()).toEqual([c0.fingerprint]);
     expect(storedOf(state)).toMatchObject({ retry: true, serverName: "lxd-node-1" });
+    expect(ctx.jujuLog.some((l) => l.message.includes("back in reach"))).toBe(false);
 
     // config-changed with unchanged credentials is the retry (the deferred event comes first).
     state = ctx.run(ctx.on.configChanged(), state.with({ deferred: [] }));
@@ -526,7 +531,7 @@ describe("LxdFixed when the endpoint changes", () => {
 });
 
 describe("LxdFixed checking the same endpoint again", () => {
-  it("keeps what it manages there, and removes it once the requirer drops it", () => {
+  it("keeps what it manages there, and removes what the requirer dropped meanwhile", () => {
     const { world, ctx, requests, trusted } = setup();
     const rel = apiRelation({ 0: certsBag(c0.pem) });
     let state = ctx.run(
@@ -534,22 +539,18 @@ describe("LxdFixed checking the same endpoint again", () => {
       new State({ config: configFor(world), relations: [rel] }),
     );
     requests();
-    // LXD stops trusting the integrator for a while: the next hook finds out (403 listing).
+    // The requirer drops c0 just as LXD stops trusting the integrator (403 listing).
     world.server.injectFault({ kind: "http-error", status: 403, methods: ["GET"], count: 1 });
-    state = ctx.run(ctx.on.relationChanged(rel), state);
-    expect(requests()).toEqual([LIST]);
-    expect(storedOf(state)).toMatchObject({ serverName: null, managed: [c0.fingerprint] });
-    // The same credentials are handed over again: checked again, nothing forgotten.
-    state = ctx.run(ctx.on.configChanged(), state.with({ deferred: [] }));
-    expect(requests()).toEqual([VERIFY, LIST]);
-    expect(storedOf(state)).toMatchObject({
-      serverName: "lxd-node-1",
-      managed: [c0.fingerprint],
-    });
     const next = withRemote(state, rel, { 0: {} });
     state = ctx.run(ctx.on.relationChanged(next.rel), next.state);
-    expect(requests()).toEqual([LIST, del(c0.fingerprint)]);
+    expect(requests()).toEqual([LIST]);
+    expect(storedOf(state)).toMatchObject({ serverName: null, managed: [c0.fingerprint] });
+    expect(trusted()).toEqual([c0.fingerprint]);
+    // The same credentials are handed over again: checked again, nothing forgotten.
+    state = ctx.run(ctx.on.configChanged(), state.with({ deferred: [] }));
+    expect(requests()).toEqual([VERIFY, LIST, del(c0.fingerprint)]);
     expect(trusted()).toEqual([]);
+    expect(storedOf(state)).toMatchObject({ serverName: "lxd-node-1", managed: [] });
   });
 });
 
@@ -849,5 +850,79 @@ describe("LxdFixed registering a certificate", () => {
     state = ctx.run(ctx.on.relationJoined(rel), state.with({ relations: [rel] }));
     expect(requests()).toEqual([LIST, POST]);
     expect(trusted()).toEqual([c0.fingerprint]);
+  });
+});
+
+describe("LxdFixed leaving several relations", () => {
+  it("this unit leaving two relations: each relation-broken forgets only its own", () => {
+    const { world, ctx, requests } = setup();
+    const a = apiRelation({ 0: certsBag(c0.pem) }, { remoteAppName: "one" });
+    const b = apiRelation({ 0: certsBag(c1.pem) }, { remoteAppName: "two" });
+    let state = ctx.run(
+      ctx.on.install(),
+      new State({ config: configFor(world), relations: [a, b] }),
+    );
+    requests();
+    for (const rel of [a, b]) {
+      state = ctx.run(
+        ctx.on.relationDeparted(rel, { remoteUnit: 0, departingUnit: "lxd-integrator/0" }),
+        state,
+      );
+    }
+    expect(storedOf(state).leaving).toEqual([a.id, b.id]);
+    const aGone = (state.getRelation(a.id) as Relation).with({ remoteUnitsData: {} });
+    state = ctx.run(
+      ctx.on.relationBroken(aGone),
+      state.with({ relations: [aGone, state.getRelation(b.id)!] }),
+    );
+    expect(storedOf(state).leaving).toEqual([b.id]);
+    expect(requests()).toEqual([]);
+  });
+
+  it("the application going with two relations: each relation-broken forgets only its own", () => {
+    const { world, ctx, requests, trusted } = setup();
+    const a = apiRelation({ 0: certsBag(c0.pem) }, { remoteAppName: "one" });
+    const b = apiRelation({ 0: certsBag(c1.pem) }, { remoteAppName: "two" });
+    let state = ctx.run(
+      ctx.on.install(),
+      new State({ config: configFor(world), relations: [a, b], plannedUnits: 0 }),
+    );
+    requests();
+    for (const rel of [a, b]) {
+      state = ctx.run(
+        ctx.on.relationDeparted(rel, { remoteUnit: 0, departingUnit: "lxd-integrator/0" }),
+        state,
+      );
+    }
+    expect(storedOf(state).closing).toEqual([a.id, b.id]);
+    expect(trusted()).toEqual([]);
+    const aGone = (state.getRelation(a.id) as Relation).with({ remoteUnitsData: {} });
+    state = ctx.run(
+      ctx.on.relationBroken(aGone),
+      state.with({ relations: [aGone, state.getRelation(b.id)!] }),
+    );
+    expect(storedOf(state).closing).toEqual([b.id]);
+  });
+});
+
+describe("LxdFixed's own identity registered under this application's name", () => {
+  it("is not removed by the leader's clean-up", () => {
+    const { world, ctx, requests, trusted } = setup();
+    const own = world.config.lxd_client_cert!;
+    world.server.untrust(world.integratorFingerprint);
+    world.server.trust(own, `${TAG}${subjectCommonName(own)}`);
+    const rel = apiRelation({ 0: certsBag(c0.pem) });
+    const state = ctx.run(
+      ctx.on.install(),
+      new State({ leader: true, config: configFor(world), relations: [rel] }),
+    );
+    expect(requests()).toEqual([VERIFY, LIST, POST]);
+    expect(world.server.isTrusted(world.integratorFingerprint)).toBe(true);
+    expect(trusted()).toEqual([c0.fingerprint]);
+    expect(storedOf(state).managed).toContain(c0.fingerprint);
+    // A later hook still leaves it alone.
+    ctx.run(ctx.on.updateStatus(), state.with({ config: configFor(world) }));
+    ctx.run(ctx.on.leaderElected(), state);
+    expect(world.server.isTrusted(world.integratorFingerprint)).toBe(true);
   });
 });
