@@ -840,6 +840,8 @@ describe("LxdFixed registering a certificate", () => {
       "INFO",
       `trusted certificate ${short(c0.fingerprint)} of consumer/0`,
     ]);
+    // Nothing had gone wrong, so nothing is said about LXD being back.
+    expect(ctx.jujuLog.some((l) => l.message.includes("back in reach"))).toBe(false);
   });
 
   it("at relation-joined, the same", () => {
