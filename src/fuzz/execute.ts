@@ -197,9 +197,10 @@ function runStep(
       case "write-bag": {
         const u = unit as string;
         try {
-          sim.exec(u, (charm) => {
-            for (const rel of charm.model.relations(op.endpoint)) {
-              const bag = rel.data.get(op.scope === "unit" ? charm.unit : charm.app);
+          // Through the unit's model, as `juju exec -- relation-set` would: any charm, Python too.
+          sim.execModel(u, (model) => {
+            for (const rel of model.relations(op.endpoint)) {
+              const bag = rel.data.get(op.scope === "unit" ? model.unit : model.app);
               for (const [k, v] of Object.entries(op.data)) bag.set(k, v);
             }
           });

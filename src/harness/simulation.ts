@@ -42,6 +42,7 @@ import {
 import type { CharmBase, CharmClass } from "./ops/charm.js";
 import { PermissionDeniedError } from "./ops/errors.js";
 import { type DeferredRelationGonePolicy, Framework } from "./ops/framework.js";
+import type { Model } from "./ops/model.js";
 import { type Scheduler, SeededScheduler } from "./scheduler.js";
 import { type HookRecord, Trace, type TraceRecord } from "./trace.js";
 
@@ -755,9 +756,27 @@ export class Simulation {
   /**
    * Calls `fn` with a fresh instance of the unit's charm in a hook-like context (no hook event,
    * no deferred re-emission). Bag writes, status and stored state are committed as after a hook;
-   * if `fn` throws, nothing is committed and the error propagates.
+   * if `fn` throws, nothing is committed and the error propagates. A Python charm has no
+   * TypeScript object: use `execModel` for it.
    */
   exec<C extends CharmBase, T>(unitName: string, fn: (charm: C) => T): T {
+    return this.runExec(unitName, (fw, unit) => {
+      const charm = new (this.charmOf(unit) as unknown as CharmClass<C>)(fw);
+      return fn(charm);
+    });
+  }
+
+  /**
+   * Calls `fn` with the unit's model, as `juju exec` runs a command on a unit: relation data
+   * (`relation-set`), statuses and the like, under the same access rules as a hook, without
+   * building the charm. It works for every charm, Python charms included. What `fn` wrote is
+   * committed; if it throws, nothing is and the error propagates.
+   */
+  execModel<T>(unitName: string, fn: (model: Model) => T): T {
+    return this.runExec(unitName, (fw) => fn(fw.model));
+  }
+
+  private runExec<T>(unitName: string, body: (fw: Framework, unit: UnitRecord) => T): T {
     const unit = this.model.unit(unitName);
     const agent = this.agents.get(unitName);
     if (!agent.local.installed) {
@@ -771,8 +790,7 @@ export class Simulation {
     const seq = this.trace.nextSeq();
     let value: T;
     try {
-      const charm = new (this.charmOf(unit) as unknown as CharmClass<C>)(fw);
-      value = fn(charm);
+      value = body(fw, unit);
     } catch (error) {
       this.trace.push({ t: "exec", seq, unit: unitName, ok: false, error: errorText(error) });
       this.recordLogs(unitName, fw.logs);

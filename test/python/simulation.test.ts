@@ -11,11 +11,14 @@ import {
   v1ProviderSpec,
   v1RequirerSpec,
 } from "../../src/charms/certificate-transfer/index.js";
+import { CharmCatalog } from "../../src/fuzz/catalog.js";
+import { runScenario } from "../../src/fuzz/execute.js";
 import { checkInvariants, formatViolations } from "../../src/harness/invariants.js";
 import { CharmBase } from "../../src/harness/ops/charm.js";
 import { Simulation } from "../../src/harness/simulation.js";
 import type { TraceRecord } from "../../src/harness/trace.js";
 import { sortedCodePoints } from "../../src/libs/certificate-transfer/python.js";
+import { charmSpec } from "../../src/model/metadata.js";
 import { ActiveStatus, WaitingStatus } from "../../src/model/status.js";
 import { fixtureClientCerts } from "../../src/pki/fixtures.js";
 import { pythonCharm } from "../../src/python/charm.js";
@@ -116,6 +119,56 @@ describe("a mixed TypeScript and Python model", () => {
     const accepted = sim.runAction(leader, "write", params);
     expect(accepted.error).toBeNull();
     expect(sim.bag(rel, "probe")).toEqual({ k: "v" });
+    expectInvariants(sim);
+  });
+
+  it("execModel and garbage write-bag steps reach a Python unit; its stored state stays", () => {
+    const quietSpec = charmSpec({
+      meta: { name: "quiet", requires: { db: { interface: "probe-db" } } },
+    });
+    const catalog = new CharmCatalog([
+      { name: "probe", description: "probe", charm: probe, spec: probe.spec, calls: {} },
+      { name: "quiet", description: "quiet", charm: Quiet, spec: quietSpec, calls: {} },
+    ]);
+    const seenAt: string[][] = [];
+    const { sim, steps } = runScenario(
+      {
+        seed: 4,
+        steps: [
+          { op: "deploy", app: "probe", charm: "probe", units: 1, config: {}, trusted: false },
+          { op: "deploy", app: "app", charm: "quiet", units: 1, config: {}, trusted: false },
+          { op: "integrate", a: "probe:db", b: "app:db" },
+          { op: "settle", maxHooks: 1000 },
+          { op: "write-bag", unit: "probe/0", endpoint: "db", scope: "unit", data: { g: "{x" } },
+          { op: "settle", maxHooks: 1000 },
+        ],
+      },
+      {
+        catalog,
+        afterStep: (outcome, s) => {
+          if (outcome.op.op !== "settle") return;
+          const run = s.runAction("probe/0", "inspect");
+          expect(run.error).toBeNull();
+          seenAt.push((JSON.parse(String(run.results.view)) as { seen: string[] }).seen);
+        },
+      },
+    );
+    expect(steps[4]).toMatchObject({ status: "ok", unit: "probe/0" });
+    const rel = [...sim.model.relations.values()].find((r) => !r.peer)?.id ?? -1;
+    expect(sim.bag(rel, "probe/0")).toMatchObject({ g: "{x" });
+    sim.assertNoErrors();
+    // The probe's own stored state (kept by ops between hooks) is untouched by a write that ran
+    // no charm code.
+    expect(seenAt).toHaveLength(2);
+    expect(seenAt[0]?.length).toBeGreaterThan(0);
+    expect(seenAt[1]).toEqual(seenAt[0]);
+    // The write woke the other side like any committed write.
+    const wrote = steps[4]?.records?.from ?? Number.POSITIVE_INFINITY;
+    const woken = sim.trace.records.filter(
+      (r) => r.t === "hook" && r.unit === "app/0" && (r.seq ?? 0) > wrote,
+    );
+    expect(woken.length).toBeGreaterThan(0);
+    expect(() => sim.exec("probe/0", () => 1)).toThrow(TypeError);
     expectInvariants(sim);
   });
 });

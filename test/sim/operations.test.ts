@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CharmBase } from "../../src/harness/ops/charm.js";
 import { ModelError } from "../../src/harness/ops/errors.js";
 import { SettleLimitError, Simulation } from "../../src/harness/simulation.js";
 import { ModelOperationError } from "../../src/model/juju-model.js";
@@ -176,6 +177,61 @@ describe("exec", () => {
       }),
     ).toThrow(ModelError);
     expectInvariants(sim);
+  });
+});
+
+describe("execModel", () => {
+  it("writes through the unit's model without building the charm; a throw commits nothing", () => {
+    let built = 0;
+    class Counted extends CharmBase {
+      constructor(fw: ConstructorParameters<typeof CharmBase>[0]) {
+        super(fw);
+        built += 1;
+      }
+    }
+    const sim = new Simulation({ jujuBagKeys: false, seed: 2 });
+    sim.deploy("p", Counted, { meta: provMeta });
+    sim.deploy("r", Plain, { meta: reqMeta });
+    const id = sim.integrate("p:db", "r:db");
+    sim.settle();
+    const before = built;
+    const size = sim.execModel("p/0", (m) => {
+      const rel = m.getRelation("db");
+      rel?.data.get(m.unit).set("k", "v");
+      return rel?.units.size;
+    });
+    expect(size).toBe(1);
+    expect(built).toBe(before);
+    expect(sim.bag(id, "p/0")).toEqual({ k: "v" });
+    const tail = sim.trace.records.slice(-3);
+    expect(tail.find((r) => r.t === "exec")).toMatchObject({ unit: "p/0", ok: true });
+    expect(tail.find((r) => r.t === "commit")).toMatchObject({ unit: "p/0", set: { k: "v" } });
+    sim.settle();
+    expect(hooksOf(sim, "r/0").at(-1)).toBe(`relation-changed ${id} p/0`);
+    expect(() =>
+      sim.execModel("p/0", (m) => {
+        m.getRelation("db")?.data.get(m.unit).set("k", "other");
+        throw new Error("no");
+      }),
+    ).toThrow("no");
+    expect(sim.bag(id, "p/0")).toEqual({ k: "v" });
+    // A non-leader's application bag is refused, as in a hook.
+    expect(() =>
+      sim.execModel("r/0", (m) => m.getRelation("db")?.data.get(m.app).set("x", "1")),
+    ).not.toThrow();
+    sim.addUnit("r");
+    sim.settle();
+    const follower = sim.units("r").find((u) => u !== sim.leader("r")) ?? "";
+    expect(() =>
+      sim.execModel(follower, (m) => m.getRelation("db")?.data.get(m.app).set("x", "2")),
+    ).toThrow(ModelError);
+    expectInvariants(sim);
+  });
+
+  it("refuses a unit that has not installed yet", () => {
+    const sim = new Simulation({ jujuBagKeys: false, seed: 2 });
+    sim.deploy("p", Plain, { meta: provMeta });
+    expect(() => sim.execModel("p/0", () => 1)).toThrow(/has not run install yet/);
   });
 });
 

@@ -15,15 +15,19 @@ import {
   type EndpointRole,
   findEndpoint,
 } from "../../model/metadata.js";
+import { isPythonCharm, PYTHON_CHARM } from "../../python/charm.js";
 import { type CatalogCharm, CharmCatalog, type CharmEnvironment } from "../catalog.js";
 import type { StepOutcome } from "../execute.js";
 import type { Scenario } from "../operations.js";
 
 /** One application of the model the fuzzer builds: a charm, its metadata and its scale. */
 export interface FuzzApplication {
-  /** The charm class (a CharmBase subclass). */
+  /** The charm class (a CharmBase subclass), or a Python charm (`pythonCharm(dir)`). */
   readonly charm: CharmClass;
-  /** metadata.yaml content (name, provides, requires, peers); or give `spec`. */
+  /**
+   * metadata.yaml content (name, provides, requires, peers); or give `spec`. A Python charm takes
+   * its metadata from its directory: leave meta, config, actions and spec out.
+   */
   readonly meta?: CharmMetaInput;
   /** config.yaml content: options set-config draws values for, from their types. */
   readonly config?: ConfigMetaInput;
@@ -209,6 +213,23 @@ function applicationSpec(
   app: z.output<typeof applicationSchema>,
 ): { spec: CharmSpec } | { issues: InputIssue[] } {
   const at = `applications.${name}`;
+  if (isPythonCharm(app.charm)) {
+    // A Python charm brings its metadata from its directory (charmcraft.yaml or metadata.yaml).
+    const extra = (["meta", "config", "actions", "spec"] as const).filter(
+      (k) => app[k] !== undefined,
+    );
+    if (extra.length > 0) {
+      return {
+        issues: [
+          {
+            path: `${at}.${extra[0]}`,
+            message: `${app.charm.name} reads its metadata from ${app.charm[PYTHON_CHARM].dir}; leave out ${extra.join("/")}`,
+          },
+        ],
+      };
+    }
+    return { spec: app.charm.spec };
+  }
   if (app.spec !== undefined) {
     const extra = (["meta", "config", "actions"] as const).filter((k) => app[k] !== undefined);
     if (extra.length > 0) {
