@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, lines, tempDir } from "./cli/helpers.js";
+import { cli, esmTempDir, lines, tempDir } from "./cli/helpers.js";
 
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 const readme = readFileSync(here("../README.md"), "utf8");
@@ -45,7 +45,7 @@ describe("README: Fuzz your own charm", () => {
   });
 
   it("with the fix it describes, every property holds", async () => {
-    const dir = tempDir();
+    const dir = esmTempDir();
     const src = join(process.cwd(), "src");
     const fixed = source("charms.ts")
       .replace('from "charmsim"', `from "${src}/index.js"`)

@@ -1,6 +1,6 @@
 /**
- * The worker pool of `charmsim fuzz --workers N`: the cases of the bundled campaigns run on N
- * worker threads (node:worker_threads), each case whole on one thread. Every case is decided by
+ * The worker pool of `charmsim fuzz --workers N`: the cases of the bundled campaigns and of a
+ * user's config run on N worker threads (node:worker_threads), each case whole on one thread. Every case is decided by
  * its own seed and runs, and the results are put back in plan order, so the report does not
  * depend on the number of workers or on which finished first.
  */
@@ -11,12 +11,20 @@ import { Worker } from "node:worker_threads";
 import type { CaseResult } from "../fuzz/campaign.js";
 import type { CampaignName } from "../fuzz/campaigns/bundled.js";
 import type { Finding } from "../fuzz/report.js";
+import { InputError, type InputIssue } from "../model/errors.js";
 
-/** One case to run: its place in the plan, its campaign and place there, its seed and runs. */
+/**
+ * Where a worker finds a case: a bundled campaign, or a user's fuzz config file (loaded in the
+ * worker as in the main thread), and the case's place there.
+ */
+export type CaseSource =
+  | { readonly kind: "campaign"; readonly campaign: CampaignName; readonly caseIndex: number }
+  | { readonly kind: "config"; readonly file: string; readonly caseIndex: number };
+
+/** One case to run: its place in the plan, where it comes from, its seed and runs. */
 export interface CaseTask {
   readonly index: number;
-  readonly campaign: CampaignName;
-  readonly caseIndex: number;
+  readonly source: CaseSource;
   readonly seed: number;
   readonly runs: number;
 }
@@ -29,7 +37,13 @@ export type WorkerMessage =
       readonly result: CaseResult;
       readonly finding: Finding | null;
     }
-  | { readonly type: "failed"; readonly index: number; readonly error: string };
+  | {
+      readonly type: "failed";
+      readonly index: number;
+      readonly error: string;
+      /** Set when the case could not be loaded for bad input (a user's config): exit code 2. */
+      readonly input?: { readonly what: string; readonly issues: readonly InputIssue[] };
+    };
 
 export interface PoolEvents {
   started(index: number): void;
@@ -98,7 +112,8 @@ export function runPool(
         if (settled) return;
         if (message.type === "ran") events.ran();
         else if (message.type === "failed") {
-          fail(new Error(`case ${message.index + 1} failed in a worker: ${message.error}`));
+          if (message.input) fail(new InputError(message.input.what, message.input.issues));
+          else fail(new Error(`case ${message.index + 1} failed in a worker: ${message.error}`));
         } else {
           events.done(message.index, message.result, message.finding);
           finished++;

@@ -3,12 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { type CaseResult, type FuzzCase, runCase } from "../fuzz/campaign.js";
-import {
-  CAMPAIGN_NAMES,
-  type CampaignName,
-  isCampaignName,
-  loadCampaign,
-} from "../fuzz/campaigns/bundled.js";
+import { CAMPAIGN_NAMES, isCampaignName, loadCampaign } from "../fuzz/campaigns/bundled.js";
 import { scenarioSchema } from "../fuzz/operations.js";
 import { parseReplay } from "../fuzz/replay.js";
 import {
@@ -34,7 +29,7 @@ import {
   shardRuns,
   UsageError,
 } from "./common.js";
-import { defaultWorkers, runPool } from "./fuzz-pool.js";
+import { type CaseSource, type CaseTask, defaultWorkers, runPool } from "./fuzz-pool.js";
 import { fuzzProgress } from "./progress.js";
 
 export interface FuzzOptions {
@@ -119,13 +114,17 @@ export async function fuzz(options: FuzzOptions, info: CommandInfo, io: CliIo): 
     recordConfig = loaded.recordConfig;
   }
   // Where each bundled case comes from, so that a worker thread can load the same case.
-  const origins: ({ campaign: CampaignName; caseIndex: number } | null)[] = cases.map(() => null);
+  const origins: CaseSource[] = cases.map((_, caseIndex) => ({
+    kind: "config",
+    file: options.config ?? "",
+    caseIndex,
+  }));
   for (const name of names) {
     if (!isCampaignName(name)) continue;
     const loaded = await loadCampaign(name);
     loaded.forEach((fuzzCase, caseIndex) => {
       cases.push(fuzzCase);
-      origins.push({ campaign: name, caseIndex });
+      origins.push({ kind: "campaign", campaign: name, caseIndex });
     });
   }
   const baseRuns = options.runs ?? DEFAULT_RUNS;
@@ -149,8 +148,8 @@ export async function fuzz(options: FuzzOptions, info: CommandInfo, io: CliIo): 
   const findingAt: (Finding | null)[] = plan.map(() => null);
   const started = Date.now();
   const workers = options.workers ?? defaultWorkers();
-  const pooled = plan.flatMap(({ origin, seed, runs }, index) =>
-    origin !== null && workers > 1 ? [{ index, ...origin, seed, runs }] : [],
+  const pooled: CaseTask[] = plan.flatMap(({ origin, seed, runs }, index) =>
+    origin !== null && workers > 1 ? [{ index, source: origin, seed, runs }] : [],
   );
   for (const [i, { fuzzCase, label, runs, seed, origin }] of plan.entries()) {
     if (origin !== null && workers > 1) continue;

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, lines, tempDir } from "./helpers.js";
+import { cli, esmTempDir, lines, tempDir } from "./helpers.js";
 
 const configs = "test/fuzz/configs";
 const config = (name: string) => `${configs}/${name}`;
@@ -34,6 +34,9 @@ describe("charmsim fuzz --config", () => {
       config("fixed.config.ts"),
       "--runs",
       "25",
+      // One worker: progress lines come in the order cases finish.
+      "--workers",
+      "1",
       "--out",
       out,
     );
@@ -108,7 +111,7 @@ describe("charmsim fuzz --config", () => {
   });
 
   it("replay refuses a finding whose config changed since (exit 2)", async () => {
-    const dir = tempDir();
+    const dir = esmTempDir();
     const file = join(dir, "charmsim.config.ts");
     // The same config, importing from its original place.
     const source = readFileSync(config("buggy.config.ts"), "utf8")
@@ -128,6 +131,56 @@ describe("charmsim fuzz --config", () => {
       `${relative(process.cwd(), file)} changed since this finding was recorded`,
     );
     expect(again.out).toBe("");
+  });
+
+  it("a .ts config outside an ES module package: exit 2, saying how to load it", async () => {
+    // The worker threads load the config the way the command line does (through tsx), so this is
+    // what a project without "type": "module" sees.
+    const dir = tempDir();
+    const file = join(dir, "charmsim.config.ts");
+    const source = readFileSync(config("buggy.config.ts"), "utf8")
+      .replaceAll('from "./', `from "${join(process.cwd(), configs)}/`)
+      .replaceAll('from "../../../src/', `from "${join(process.cwd(), "src")}/`);
+    writeFileSync(file, source);
+    const r = await cli(
+      "fuzz",
+      "--config",
+      file,
+      "--runs",
+      "2",
+      "--workers",
+      "2",
+      "--out",
+      join(dir, "r"),
+    );
+    expect(r.code).toBe(2);
+    expect(lines(r.err)).toHaveLength(1);
+    expect(r.err).toContain('no "type": "module"; add it, or name the config .mts');
+  });
+
+  it("a user's config runs on worker threads with the same report as on one", async () => {
+    const reports = [];
+    for (const workers of ["1", "2"]) {
+      const out = join(tempDir(), "report");
+      const r = await cli(
+        "fuzz",
+        "--config",
+        config("buggy.config.ts"),
+        "--runs",
+        "30",
+        "--workers",
+        workers,
+        "--out",
+        out,
+        "--json",
+      );
+      expect(r.code).toBe(1);
+      reports.push(
+        r.out.replace(/"command": ?"[^"]*"/g, "").replace(/"durationMs": ?[0-9.]+/g, ""),
+      );
+    }
+    expect(reports[1]).toBe(reports[0]);
+    expect(reports[0]).toContain('"verdict": "fails"');
   });
 
   describe("a bad config: exit 2, one line naming what is wrong, nothing written", () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CliIo, main } from "../../src/cli.js";
@@ -31,6 +31,17 @@ export async function cli(...argv: string[]): Promise<CliRun> {
 
 /** A fresh temporary directory. */
 export const tempDir = () => mkdtempSync(join(tmpdir(), "charmsim-test-"));
+
+/**
+ * A fresh temporary directory that is an ES module package (its package.json says
+ * "type": "module"), as a project holding a charmsim.config.ts is: outside one, a .ts file
+ * loads as CommonJS.
+ */
+export function esmTempDir(): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+  return dir;
+}
 
 /** The non-empty lines of a text. */
 export const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");

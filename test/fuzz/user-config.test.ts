@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { defineFuzzConfig, type FuzzConfig, resolveFuzzConfig } from "../../src/fuzz/user/index.js";
 import { CharmBase, InputError, loadCharmSpec } from "../../src/index.js";
+import { pythonCharm } from "../../src/python/index.js";
 import { Db, dbMeta, Web, webMeta } from "./configs/url-charms.js";
 
 const good = {
@@ -67,6 +68,27 @@ describe("fuzz config", () => {
       applications: { web: { charm: Web, spec } },
     });
     expect(resolved.applications[0]?.spec).toBe(spec);
+  });
+
+  it("a Python charm brings its metadata from its directory; metadata given beside it is refused", () => {
+    const pyDb = pythonCharm(new URL("../readme/python-fuzz/charms/db", import.meta.url).pathname);
+    const config = {
+      name: "py",
+      applications: { db: { charm: pyDb, units: [1, 2] }, web: { charm: Web, meta: webMeta } },
+    } satisfies FuzzConfig;
+    const r = resolveFuzzConfig(config);
+    expect(r.applications.find((a) => a.name === "db")?.spec).toBe(pyDb.spec);
+    expect(r.relations).toEqual([["db:database", "web:database"]]);
+    expect(
+      issuesOf({
+        ...config,
+        applications: { ...config.applications, db: { charm: pyDb, meta: dbMeta } },
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^applications\.db\.meta: python:db reads its metadata from .*charms\/db; leave out meta$/,
+      ),
+    ]);
   });
 
   it("an unknown endpoint in relations names the entry and lists the endpoints", () => {

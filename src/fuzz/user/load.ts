@@ -83,9 +83,14 @@ export async function loadFuzzConfigFile(file: string): Promise<LoadedFuzzConfig
   } catch (e) {
     const issues = inputIssues(e);
     if (issues) throw new InputError(what, issues);
-    throw new InputError(what, [
-      { path: "(module)", message: `cannot load: ${errorText(e).split("\n")[0]}` },
-    ]);
+    const text = errorText(e).split("\n")[0] ?? "";
+    // tsx loads a .ts file as CommonJS outside an ES module package, and a CommonJS config
+    // cannot import charmsim (an ES module) this way.
+    const hint =
+      ext === ".ts" && /require\(\) ES Module|ERR_REQUIRE_ESM|ERR_REQUIRE_CYCLE_MODULE/.test(text)
+        ? ` (${file} is loaded as CommonJS: the nearest package.json has no "type": "module"; add it, or name the config .mts)`
+        : "";
+    throw new InputError(what, [{ path: "(module)", message: `cannot load: ${text}${hint}` }]);
   }
   const config = module.default;
   if (config === undefined) {
