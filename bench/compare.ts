@@ -1,12 +1,16 @@
 /**
- * Compares two builds of charmsim in one process, alternating rounds, on the sim workload of
- * `npm run bench` (2 v1 providers and 20 v1 requirers settled from deploy, fresh each time).
+ * Compares two builds of charmsim in one process, alternating rounds, on one workload of
+ * `npm run bench`: `sim` (the default: 2 v1 providers and 20 v1 requirers settled from deploy,
+ * fresh each time; hooks/s) or `context-fresh` (`--workload context-fresh`: Context.run of the v1
+ * requirer on relation-changed, a new Relation and State each run, as context_run_fresh_us;
+ * runs/s).
  * This machine varies by 30% and more between processes; alternating rounds inside one process
  * is the steadiest comparison found, so every performance claim is made with it.
  *
  *   npm run build                      # the candidate: ./dist
  *   git worktree add /tmp/base <rev> && (cd /tmp/base && npm ci && npm run build)
  *   node --expose-gc --import tsx bench/compare.ts /tmp/base/dist ./dist [rounds] [roundMs]
+ *     [--workload sim|context-fresh]
  *
  * Prints hooks/s per round for each build and the median candidate/baseline ratio with its
  * quartiles (ratio > 1: the candidate is faster).
@@ -17,10 +21,13 @@ import { pathToFileURL } from "node:url";
 
 interface Build {
   readonly name: string;
+  /** One piece of the workload; returns how many units (hooks, runs) it did. */
   readonly settle: (seed: number) => number;
 }
 
-async function load(dist: string, name: string): Promise<Build> {
+type Workload = "sim" | "context-fresh";
+
+async function load(dist: string, name: string, workload: Workload): Promise<Build> {
   const url = (p: string) => pathToFileURL(resolve(dist, p)).href;
   const charms = await import(url("charms/certificate-transfer/index.js"));
   const lib = await import(url("index.js"));
@@ -28,6 +35,26 @@ async function load(dist: string, name: string): Promise<Build> {
   const pems = (pki.fixtureClientCerts() as { certPem: string }[]).map((c) => c.certPem);
   const providerSpec = lib.charmSpec(charms.v1ProviderSpec());
   const requirerSpec = lib.charmSpec(charms.v1RequirerSpec());
+  if (workload === "context-fresh") {
+    const ctx = new lib.Context(charms.V1RequirerCharm, { spec: requirerSpec });
+    const same = pems.slice(0, 3);
+    return {
+      name,
+      settle: () => {
+        for (let i = 0; i < 100; i++) {
+          const rel = new lib.Relation({
+            endpoint: "certificates",
+            interface: "certificate_transfer",
+            remoteAppData: { certificates: JSON.stringify(same), version: "1" },
+            remoteUnitsData: { 0: {}, 1: {}, 2: {} },
+          });
+          const state = new lib.State({ leader: true, relations: [rel] });
+          ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state);
+        }
+        return 100;
+      },
+    };
+  }
   const Provider = charms.makeV1ProviderCharm({
     certificates: pems.slice(0, 3),
     stableOrder: true,
@@ -60,15 +87,21 @@ const quantile = (xs: readonly number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
 };
 
-const [baseDir, candDir, roundsArg, msArg] = process.argv.slice(2);
-if (!baseDir || !candDir) {
-  process.stderr.write("usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs]\n");
+const argv = process.argv.slice(2);
+const w = argv.indexOf("--workload");
+const workload = w >= 0 ? argv.splice(w, 2)[1] : "sim";
+const [baseDir, candDir, roundsArg, msArg] = argv;
+if (!baseDir || !candDir || (workload !== "sim" && workload !== "context-fresh")) {
+  process.stderr.write(
+    "usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs] [--workload sim|context-fresh]\n",
+  );
   process.exit(2);
 }
+const unit = workload === "sim" ? "hooks/s" : "runs/s";
 const rounds = Number(roundsArg ?? 20);
 const ms = Number(msArg ?? 300);
-const base = await load(baseDir, "baseline");
-const cand = await load(candDir, "candidate");
+const base = await load(baseDir, "baseline", workload);
+const cand = await load(candDir, "candidate", workload);
 // The same seeds for both builds, so each round settles the same models.
 for (let i = 0; i < 4; i++) {
   round(base, ms, { next: 1 });
@@ -88,7 +121,8 @@ for (let r = 0; r < rounds; r++) {
 }
 const fmt = (x: number) => Math.round(x).toString();
 process.stdout.write(
-  `baseline  hooks/s median ${fmt(quantile(rates.baseline ?? [], 0.5))}\n` +
-    `candidate hooks/s median ${fmt(quantile(rates.candidate ?? [], 0.5))}\n` +
+  `workload ${workload}\n` +
+    `baseline  ${unit} median ${fmt(quantile(rates.baseline ?? [], 0.5))}\n` +
+    `candidate ${unit} median ${fmt(quantile(rates.candidate ?? [], 0.5))}\n` +
     `candidate/baseline ratio: median ${quantile(ratios, 0.5).toFixed(3)} (quartiles ${quantile(ratios, 0.25).toFixed(3)}-${quantile(ratios, 0.75).toFixed(3)}, ${rounds} rounds of ${ms} ms)\n`,
 );
