@@ -36,6 +36,12 @@ export interface FuzzCase {
   readonly catalog: CharmCatalog;
   /** Run count relative to the campaign budget (default 1). */
   readonly weight?: number;
+  /**
+   * The time one run takes, relative to a certificate-transfer run (default 1), as measured on
+   * this project's machine: the worker pool starts the costliest cases first, so that no long
+   * case is left to run alone at the end. It changes no result.
+   */
+  readonly cost?: number;
   /** The variant's source files and its QUIRKs' descriptions, for reports. */
   readonly sources?: CaseSources;
 }

@@ -612,6 +612,8 @@ export interface CtCasesOptions {
   readonly catalog: CharmCatalog;
   /** Run weights of hold and quirk cases (defaults 1 and 3). */
   readonly weights?: { readonly hold: number; readonly quirk: number };
+  /** A run's cost relative to a TypeScript-only run (FuzzCase.cost; default 1). */
+  readonly cost?: number;
 }
 
 /** The cases of a matrix: every property of every row. */
@@ -660,6 +662,7 @@ export function ctCases(options: CtCasesOptions): FuzzCase[] {
         ...(p.oracle ? { oracle: p.oracle } : {}),
         catalog: options.catalog,
         sources: ctSources(row.requirer, row.provider),
+        ...(options.cost !== undefined ? { cost: options.cost } : {}),
       });
     }
   }

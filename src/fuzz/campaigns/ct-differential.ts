@@ -423,6 +423,8 @@ export function ctDifferentialCases(): FuzzCase[] {
       check: agrees(),
       catalog: pythonPair(),
       weight: DIFFERENTIAL_WEIGHT,
+      // Python hooks (10-30 ms each), and the scenario run twice.
+      cost: 100,
       sources: { variant: SOURCES },
     },
     {
@@ -439,6 +441,8 @@ export function ctDifferentialCases(): FuzzCase[] {
       check: agrees(),
       catalog: pythonPair({ python: CT_1_1_PYTHON }),
       weight: DIFFERENTIAL_WEIGHT,
+      // Python hooks (10-30 ms each), and the scenario run twice.
+      cost: 100,
       sources: { variant: SOURCES, quirks: ["src/libs/certificate-transfer/v1.ts"] },
     },
   ];

@@ -139,5 +139,7 @@ export function ctUpstreamCases(): FuzzCase[] {
     rows: upstreamRows,
     catalog: new CharmCatalog([...ctCharms, ...upstreamCharms()]),
     weights: UPSTREAM_WEIGHTS,
+    // Python hooks: 10-30 ms each, against tens of microseconds.
+    cost: 100,
   });
 }
