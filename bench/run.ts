@@ -577,8 +577,12 @@ if (!gc)
   process.stderr.write("note: run with --expose-gc for steadier figures (npm run bench does)\n");
 const only = onlyArg >= 0 ? (process.argv[onlyArg + 1] ?? "").split(",") : null;
 for (const name of only ?? []) {
-  if (!(name in figureFns))
-    throw new Error(`unknown figure ${name}; figures: ${Object.keys(figureFns).join(", ")}`);
+  if (!(name in figureFns)) {
+    process.stderr.write(
+      `bench: unknown figure group "${name}" after --only; groups: ${Object.keys(figureFns).join(", ")}\n`,
+    );
+    process.exit(2);
+  }
 }
 const figures: Figure[] = [];
 for (const name of Object.keys(figureFns)) {
