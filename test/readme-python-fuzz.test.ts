@@ -4,10 +4,10 @@
  * bug in the Python pair with the minimal scenario the section describes, on one worker and on two
  * with the same bytes, and the fix it names makes every property hold.
  */
-import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, esmTempDir, lines, tempDir } from "./cli/helpers.js";
+import { cli, esmTempDir, lines, reportFiles, tempDir } from "./cli/helpers.js";
 
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 const readme = readFileSync(here("../README.md"), "utf8");
@@ -20,24 +20,6 @@ const configSource = () =>
   file("charmsim.config.ts")
     .replace('from "../../../src/fuzz/user/index.js"', 'from "charmsim/fuzz"')
     .replace('from "../../../src/python/index.js"', 'from "charmsim/python"');
-
-/** The run's own record blanked: its command line and its duration. */
-const blankRunRecord = (text: string) =>
-  text
-    .replace(/"command": ?"[^"]*"/g, '"command":"-"')
-    .replace(/"durationMs": ?[0-9.]+/g, '"durationMs":0')
-    .replace(/\| command \| `[^`]*` \|/g, "| command | - |")
-    .replace(/\| duration \| [^|]* \|/g, "| duration | - |");
-
-function filesUnder(dir: string, prefix = ""): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
-    const rel = join(prefix, entry.name);
-    if (entry.isDirectory()) for (const [k, v] of filesUnder(dir, rel)) out.set(k, v);
-    else out.set(rel, blankRunRecord(readFileSync(join(dir, rel), "utf8")));
-  }
-  return out;
-}
 
 interface Run {
   code: number;
@@ -91,8 +73,8 @@ describe("README: Fuzzing a Python charm", () => {
   });
 
   it("writes the same report on two workers as on one", () => {
-    const one = filesUnder((runs.get(1) as Run).dir);
-    const two = filesUnder((runs.get(2) as Run).dir);
+    const one = reportFiles((runs.get(1) as Run).dir);
+    const two = reportFiles((runs.get(2) as Run).dir);
     expect([...two.keys()].sort()).toEqual([...one.keys()].sort());
     expect([...one.keys()].some((k) => k.startsWith("replays/"))).toBe(true);
     for (const [name, text] of one) expect(two.get(name), name).toBe(text);

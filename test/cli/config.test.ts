@@ -25,6 +25,12 @@ interface ReportJson {
 const readReport = (dir: string) =>
   JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as ReportJson;
 
+/** buggy.config.ts for another directory: the same config, importing from its original place. */
+const buggyConfigElsewhere = () =>
+  readFileSync(config("buggy.config.ts"), "utf8")
+    .replaceAll('from "./', `from "${join(process.cwd(), configs)}/`)
+    .replaceAll('from "../../../src/', `from "${join(process.cwd(), "src")}/`);
+
 describe("charmsim fuzz --config", () => {
   it("runs the config's properties and the built-ins; exit 0 when all hold", async () => {
     const out = join(tempDir(), "report");
@@ -113,11 +119,7 @@ describe("charmsim fuzz --config", () => {
   it("replay refuses a finding whose config changed since (exit 2)", async () => {
     const dir = esmTempDir();
     const file = join(dir, "charmsim.config.ts");
-    // The same config, importing from its original place.
-    const source = readFileSync(config("buggy.config.ts"), "utf8")
-      .replaceAll('from "./', `from "${join(process.cwd(), configs)}/`)
-      .replaceAll('from "../../../src/', `from "${join(process.cwd(), "src")}/`);
-    writeFileSync(file, source);
+    writeFileSync(file, buggyConfigElsewhere());
     const out = join(dir, "report");
     const r = await cli("fuzz", "--config", file, "--runs", "60", "--out", out);
     expect(r.code).toBe(1);
@@ -138,10 +140,7 @@ describe("charmsim fuzz --config", () => {
     // what a project without "type": "module" sees.
     const dir = tempDir();
     const file = join(dir, "charmsim.config.ts");
-    const source = readFileSync(config("buggy.config.ts"), "utf8")
-      .replaceAll('from "./', `from "${join(process.cwd(), configs)}/`)
-      .replaceAll('from "../../../src/', `from "${join(process.cwd(), "src")}/`);
-    writeFileSync(file, source);
+    writeFileSync(file, buggyConfigElsewhere());
     const r = await cli(
       "fuzz",
       "--config",

@@ -4,35 +4,14 @@
  * workers. Only what the run itself records differs: its command line (which names --workers
  * and --out) and its duration.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, tempDir } from "./helpers.js";
+import { blankRunRecord, cli, reportFiles, tempDir } from "./helpers.js";
 
 interface Run {
   code: number;
   json: string;
   files: Map<string, string>;
 }
-
-/** Every file under `dir`, by its path relative to `dir`. */
-function filesUnder(dir: string, prefix = ""): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
-    const rel = join(prefix, entry.name);
-    if (entry.isDirectory()) for (const [k, v] of filesUnder(dir, rel)) out.set(k, v);
-    else out.set(rel, readFileSync(join(dir, rel), "utf8"));
-  }
-  return out;
-}
-
-/** The run's own record blanked: its command line and its duration. */
-const blankRunRecord = (text: string) =>
-  text
-    .replace(/"command": ?"[^"]*"/g, '"command":"-"')
-    .replace(/"durationMs": ?[0-9.]+/g, '"durationMs":0')
-    .replace(/\| command \| `[^`]*` \|/g, "| command | - |")
-    .replace(/\| duration \| [^|]* \|/g, "| duration | - |");
 
 async function fuzzWith(workers: number): Promise<Run> {
   const out = tempDir();
@@ -48,7 +27,7 @@ async function fuzzWith(workers: number): Promise<Run> {
     out,
     "--json",
   );
-  const files = new Map([...filesUnder(out)].map(([k, v]) => [k, blankRunRecord(v)]));
+  const files = reportFiles(out);
   return { code: r.code, json: blankRunRecord(r.out), files };
 }
 

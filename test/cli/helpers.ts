@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CliIo, main } from "../../src/cli.js";
@@ -45,3 +45,22 @@ export function esmTempDir(): string {
 
 /** The non-empty lines of a text. */
 export const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
+
+/** What a fuzz run records of itself blanked: its command line and its duration. */
+export const blankRunRecord = (text: string) =>
+  text
+    .replace(/"command": ?"[^"]*"/g, '"command":"-"')
+    .replace(/"durationMs": ?[0-9.]+/g, '"durationMs":0')
+    .replace(/\| command \| `[^`]*` \|/g, "| command | - |")
+    .replace(/\| duration \| [^|]* \|/g, "| duration | - |");
+
+/** Every file under `dir`, by its path relative to `dir`, with the run's own record blanked. */
+export function reportFiles(dir: string, prefix = ""): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = join(prefix, entry.name);
+    if (entry.isDirectory()) for (const [k, v] of reportFiles(dir, rel)) out.set(k, v);
+    else out.set(rel, blankRunRecord(readFileSync(join(dir, rel), "utf8")));
+  }
+  return out;
+}
