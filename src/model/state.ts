@@ -91,12 +91,15 @@ const subordinateRelationSchema = z.strictObject({
 });
 export type SubordinateRelationInit = z.input<typeof subordinateRelationSchema>;
 
+/** A validated bag (string to string): a shallow freeze freezes it all. */
+const freezeBag = (bag: Record<string, string>): Databag => Object.freeze(bag);
+
 function unitsData(
   data: Record<string, Record<string, string>>,
 ): Readonly<Record<number, Databag>> {
   const out: Record<number, Databag> = {};
-  for (const [id, bag] of Object.entries(data)) out[Number(id)] = bag;
-  return deepFreeze(out);
+  for (const id in data) out[Number(id)] = freezeBag(data[id] as Record<string, string>);
+  return Object.freeze(out);
 }
 
 // ---- the common case without the schema ------------------------------------------------------
@@ -220,9 +223,9 @@ export class Relation {
     this.id = claimRelationId(v.id);
     this.remoteAppName = v.remoteAppName;
     this.limit = v.limit;
-    this.localAppData = deepFreeze(v.localAppData);
-    this.localUnitData = deepFreeze(v.localUnitData);
-    this.remoteAppData = deepFreeze(v.remoteAppData);
+    this.localAppData = freezeBag(v.localAppData);
+    this.localUnitData = freezeBag(v.localUnitData);
+    this.remoteAppData = freezeBag(v.remoteAppData);
     this.remoteUnitsData =
       init instanceof TrustedFields
         ? (v.remoteUnitsData as Readonly<Record<number, Databag>>)
@@ -711,7 +714,12 @@ const sortedIds = new WeakMap<AnyRelation, readonly number[]>();
 export function sortedRemoteUnitIds(r: AnyRelation): readonly number[] {
   let ids = sortedIds.get(r);
   if (!ids) {
-    ids = Object.freeze(r.remoteUnitIds.sort((a, b) => a - b));
+    const raw = r.remoteUnitIds;
+    // Object.keys lists index-like keys in ascending order already: sort only when it did not.
+    let sorted = true;
+    for (let i = 1; i < raw.length && sorted; i++)
+      sorted = (raw[i - 1] as number) < (raw[i] as number);
+    ids = Object.freeze(sorted ? raw : raw.sort((a, b) => a - b));
     sortedIds.set(r, ids);
   }
   return ids;
