@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { evaluate, type FuzzCase } from "../../src/fuzz/campaign.js";
+import { evaluate, type FuzzCase, runCase } from "../../src/fuzz/campaign.js";
 import { CAMPAIGN_NAMES, isCampaignName, loadCampaign } from "../../src/fuzz/campaigns/bundled.js";
 import { certificateTransferCases } from "../../src/fuzz/campaigns/certificate-transfer.js";
 import { ctUpstreamCases, upstreamRows } from "../../src/fuzz/campaigns/ct-upstream.js";
@@ -43,7 +43,7 @@ describe("the ct-upstream campaign", () => {
     expect(loaded.map((c) => `${c.property} ${c.variant}`)).toEqual(
       cases.map((c) => `${c.property} ${c.variant}`),
     );
-    expect(new Set(cases.map((c) => c.variant))).toEqual(
+    expect(new Set(cases.filter((c) => !c.variant.includes("[")).map((c) => c.variant))).toEqual(
       new Set([
         UPSTREAM,
         "upstream-v1 requirer x v1 provider",
@@ -102,5 +102,27 @@ describe("the ct-upstream campaign", () => {
     // The requirer's get-all-certificates for a relation id it does not know: the upstream
     // library reads the bag of a relation without a remote application.
     expect(message).toMatch(/^app\/\d action threw: KeyError: None$/);
+  });
+
+  it("runs the QUIRK hunts on the upstream library, and a hunt finds its quirk there", () => {
+    const hunts = cases.filter((c) => c.variant.includes("["));
+    expect(hunts.map((c) => c.variant.replace(/^.*\[(.*)\]$/, "$1"))).toEqual([
+      "unstable-order",
+      "v0-removal",
+      "mode-switch",
+      "several-provider-units",
+      "v0-library-raw-pem",
+      "unknown-relation-id",
+      "late-requirer-leader",
+    ]);
+    for (const h of hunts) {
+      expect(h.expect).toBe("quirk");
+      expect(h.variant).toMatch(/upstream-v1 requirer/);
+    }
+    const modeSwitch = hunts.find((c) => c.variant.endsWith("[mode-switch]"));
+    if (!modeSwitch) throw new Error("no mode-switch hunt");
+    const result = runCase(modeSwitch, { seed: 1, runs: 3 });
+    expect(result.verdict).toBe("quirk-found");
+    expect(result.counterexample?.message).toMatch(/the provider was asked to serve/);
   });
 });

@@ -20,8 +20,9 @@ import { type PythonCharmOptions, pythonCharm } from "../../python/charm.js";
 import { PROJECT_ROOT } from "../../python/worker.js";
 import type { FuzzCase } from "../campaign.js";
 import { type ActionInvocation, type CatalogCharm, CharmCatalog } from "../catalog.js";
-import { type CtRow, ctCases, ctRows } from "./certificate-transfer.js";
+import { type CtRow, ctCases, ctRows, ctVariantName } from "./certificate-transfer.js";
 import { type CtVariant, ctCharms } from "./ct-charms.js";
+import { quirkHunts } from "./ct-quirk-hunts.js";
 
 /** A Python charm directory under python/charms/. */
 export const charmDir = (name: string): string =>
@@ -132,14 +133,49 @@ export const upstreamRows: readonly CtRow[] = [
 
 /** Run weights: hold cases 8 runs, quirk cases 24 runs at the default budget of 160. */
 export const UPSTREAM_WEIGHTS = { hold: 0.05, quirk: 0.15 } as const;
+/** Run weight of the upstream quirk hunts: 48 runs at the default budget. */
+export const HUNT_WEIGHT = 0.3;
 
 export function ctUpstreamCases(): FuzzCase[] {
-  return ctCases({
+  const matrix = ctCases({
     campaign: "ct-upstream",
     rows: upstreamRows,
     catalog: new CharmCatalog([...ctCharms, ...upstreamCharms()]),
     weights: UPSTREAM_WEIGHTS,
     // Python hooks: 10-30 ms each, against tens of microseconds.
     cost: 100,
+  });
+  return [...matrix, ...upstreamHuntCases(matrix)];
+}
+
+/**
+ * The QUIRK hunts of the ct-quirks campaign (narrowed generators, each reaching one quirk's path
+ * in a few runs) with the upstream library in place of the faithful v1 port: a quirk the
+ * campaign's own generator does not reach within the Python budget is still looked for where it
+ * lives. One case per hunt whose faithful mix involves v1, with the matrix's property and oracle
+ * for the upstream mix; hunts of v0-only mixes have no upstream counterpart.
+ */
+export function upstreamHuntCases(matrix: readonly FuzzCase[]): FuzzCase[] {
+  const upstream = (v: CtVariant): CtVariant => (v === "v1" ? UP : v);
+  return quirkHunts.flatMap((hunt) => {
+    const mix = {
+      requirer: upstream(hunt.faithful.requirer),
+      provider: upstream(hunt.faithful.provider),
+    };
+    if (mix.requirer !== UP && mix.provider !== UP) return [];
+    const variant = ctVariantName(mix.requirer, mix.provider);
+    const base = matrix.find((c) => c.property === hunt.property && c.variant === variant);
+    if (base?.expect !== "quirk") return [];
+    return [
+      {
+        ...base,
+        variant: `${variant} [${hunt.name}]`,
+        quirk: hunt.quirk,
+        arbitrary: hunt.scenarios(mix),
+        // 48 runs at the default budget: the hunts find most quirks in a few runs, the
+        // late-leader one (the same scenarios as the TypeScript hunt) at run 36 with seed 1.
+        weight: HUNT_WEIGHT,
+      },
+    ];
   });
 }
