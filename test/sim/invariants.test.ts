@@ -548,6 +548,27 @@ describe("each bad trace breaks exactly one clause", () => {
     expect(found(after)).toEqual([]);
   });
 
+  it("I1: only a completed install installs: start after a first hook that was not install", () => {
+    const b = new TraceBuilder().leader("a", "a/0");
+    const first = b.hook("a/0", "update-status", { leader: true });
+    const start = b.hook("a/0", "start", { leader: true });
+    expect(found(b)).toEqual([
+      ["I1", [first.seq]],
+      ["I1", [start.seq]],
+    ]);
+  });
+
+  it("I1 and I11: a failed install whose writes leaked is still not installed", () => {
+    const b = new TraceBuilder().leader("a", "a/0");
+    const install = b.hook("a/0", "install", { leader: true, ok: false });
+    b.commit(install, 1, "a/0", { k: "v" });
+    const start = b.hook("a/0", "start", { leader: true });
+    expect(found(b)).toEqual([
+      ["I11", [install.seq, install.seq + 1]],
+      ["I1", [start.seq]],
+    ]);
+  });
+
   it("I1 and I9: a hook after remove, and nothing else wrong", () => {
     const b = new TraceBuilder().leader("a", "a/0");
     b.hook("a/0", "install", { leader: true });
@@ -643,6 +664,79 @@ describe("each bad trace breaks exactly one clause", () => {
     b.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true });
     b.hook("a/0", "relation-changed", { rel: 1, remote: "b/0", leader: true });
     expect(found(b)).toEqual([]);
+  });
+
+  it("I3: a failed relation-changed(R) after joined(R) is still owed: a departed next breaks I3", () => {
+    const b = started();
+    const joined = b.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true });
+    const failed = b.hook("a/0", "relation-changed", {
+      rel: 1,
+      remote: "b/0",
+      leader: true,
+      ok: false,
+    });
+    const departed = b.hook("a/0", "relation-departed", {
+      rel: 1,
+      remote: "b/0",
+      departing: "b/0",
+      leader: true,
+    });
+    expect(found(b)).toEqual([["I3", [joined.seq, departed.seq]]]);
+    expect(failed.ok).toBe(false);
+  });
+
+  it("I4: a unit not joined is not readable in its relation-changed either", () => {
+    const b = started();
+    const c = b.hook("a/0", "relation-changed", {
+      rel: 1,
+      remote: "b/1",
+      leader: true,
+      seen: [],
+    });
+    expect(found(b)).toEqual([["I4", [c.seq]]]);
+  });
+
+  it("I6: relation-broken with units still joined breaks I6 alone; nothing is readable in it", () => {
+    const b = started().hooks(
+      "a/0",
+      ["relation-joined", { rel: 1, remote: "b/0", leader: true, seen: ["b/0"] }],
+      ["relation-changed", { rel: 1, remote: "b/0", leader: true, seen: ["b/0"] }],
+    );
+    const broken = b.hook("a/0", "relation-broken", { rel: 1, leader: true, seen: [] });
+    expect(found(b)).toEqual([["I6", [broken.seq]]]);
+  });
+
+  it("I5: departed twice and departed with no joined are told apart", () => {
+    const twice = started().hooks(
+      "a/0",
+      ["relation-joined", { rel: 1, remote: "b/0", leader: true }],
+      ["relation-changed", { rel: 1, remote: "b/0", leader: true }],
+      ["relation-departed", { rel: 1, remote: "b/0", departing: "b/0", leader: true }],
+      ["relation-departed", { rel: 1, remote: "b/0", departing: "b/0", leader: true }],
+    );
+    const [again] = checkInvariants(twice.records);
+    expect(again?.message).toMatch(/relation-departed\(b\/0\) ran twice/);
+    const never = started().hooks("a/0", [
+      "relation-departed",
+      { rel: 1, remote: "b/0", departing: "b/0", leader: true },
+    ]);
+    const [orphan] = checkInvariants(never.records);
+    expect(orphan?.message).toMatch(/relation-departed\(b\/0\) without relation-joined\(b\/0\)/);
+  });
+
+  it("formatViolations names each invariant with its description and the records involved", () => {
+    const b = started();
+    const joined = b.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true });
+    const departed = b.hook("a/0", "relation-departed", {
+      rel: 1,
+      remote: "b/0",
+      departing: "b/0",
+      leader: true,
+    });
+    const text = formatViolations(checkInvariants(b.records));
+    expect(text.startsWith(`I3 (${invariantDescriptions.I3}): `)).toBe(true);
+    expect(invariantDescriptions.I3).toMatch(/^relation-joined\(r,R\) at most once/);
+    expect(text.endsWith(`[records ${joined.seq}, ${departed.seq}]`)).toBe(true);
   });
 
   it("I4: relation-changed(R) of a unit that is not joined, with another unit joined", () => {
