@@ -488,6 +488,367 @@ describe("each invariant catches a hand-built bad trace", () => {
   });
 });
 
+/** The violations of `b` as (invariant, seqs of the records named), for exact comparisons. */
+const found = (b: TraceBuilder) =>
+  checkInvariants(b.records).map((v) => [v.invariant, v.records.map((r) => r.seq)]);
+
+describe("each bad trace breaks exactly one clause", () => {
+  it("I1: a first hook that is not install, and nothing else wrong", () => {
+    const b = new TraceBuilder().leader("a", "a/0");
+    const first = b.hook("a/0", "update-status", { leader: true });
+    expect(found(b)).toEqual([["I1", [first.seq]]]);
+  });
+
+  it("I1: a failed install resolved with retry is not installed; resolved without retry it is", () => {
+    const trace = (retry: boolean) => {
+      const b = new TraceBuilder().leader("a", "a/0");
+      const install = b.hook("a/0", "install", { leader: true, ok: false });
+      b.resolve(install, retry);
+      const start = b.hook("a/0", "start", { leader: true });
+      return { b, start };
+    };
+    const retried = trace(true);
+    expect(found(retried.b)).toEqual([["I1", [retried.start.seq]]]);
+    expect(found(trace(false).b)).toEqual([]);
+  });
+
+  it("I1: a failed start is not a start, a failed stop not a stop (no resolve: the unit is in error)", () => {
+    const failedStart = new TraceBuilder().leader("a", "a/0");
+    failedStart.hook("a/0", "install", { leader: true });
+    failedStart.hook("a/0", "start", { leader: true, ok: false });
+    const stop = failedStart.hook("a/0", "stop", { leader: true });
+    expect(found(failedStart)).toEqual([["I1", [stop.seq]]]);
+
+    const failedStop = new TraceBuilder().leader("a", "a/0");
+    failedStop.hooks("a/0", ["install", { leader: true }], ["start", { leader: true }]);
+    failedStop.hook("a/0", "stop", { leader: true, ok: false });
+    const remove = failedStop.hook("a/0", "remove", { leader: true });
+    expect(found(failedStop)).toEqual([["I1", [remove.seq]]]);
+  });
+
+  it("I1: a failed config-changed before start queues nothing; a failed remove is not the last hook", () => {
+    const b = new TraceBuilder().leader("a", "a/0");
+    b.hook("a/0", "install", { leader: true });
+    b.hook("a/0", "config-changed", { leader: true, ok: false });
+    b.hook("a/0", "config-changed", { leader: true });
+    b.hook("a/0", "start", { leader: true });
+    b.hook("a/0", "stop", { leader: true });
+    b.hook("a/0", "remove", { leader: true, ok: false });
+    b.hook("a/0", "remove", { leader: true });
+    expect(found(b)).toEqual([]);
+    // config-changed after start queues no start: anything may follow it.
+    const after = new TraceBuilder().leader("a", "a/0");
+    after.hooks(
+      "a/0",
+      ["install", { leader: true }],
+      ["start", { leader: true }],
+      ["config-changed", { leader: true }],
+      ["update-status", { leader: true }],
+    );
+    expect(found(after)).toEqual([]);
+  });
+
+  it("I1: only a completed install installs: start after a first hook that was not install", () => {
+    const b = new TraceBuilder().leader("a", "a/0");
+    const first = b.hook("a/0", "update-status", { leader: true });
+    const start = b.hook("a/0", "start", { leader: true });
+    expect(found(b)).toEqual([
+      ["I1", [first.seq]],
+      ["I1", [start.seq]],
+    ]);
+  });
+
+  it("I1 and I11: a failed install whose writes leaked is still not installed", () => {
+    const b = new TraceBuilder().leader("a", "a/0");
+    const install = b.hook("a/0", "install", { leader: true, ok: false });
+    b.commit(install, 1, "a/0", { k: "v" });
+    const start = b.hook("a/0", "start", { leader: true });
+    expect(found(b)).toEqual([
+      ["I11", [install.seq, install.seq + 1]],
+      ["I1", [start.seq]],
+    ]);
+  });
+
+  it("I1 and I9: a hook after remove, and nothing else wrong", () => {
+    const b = new TraceBuilder().leader("a", "a/0");
+    b.hook("a/0", "install", { leader: true });
+    const remove = b.hook("a/0", "remove", { leader: true });
+    const late = b.hook("a/0", "update-status", { leader: true });
+    expect(found(b)).toEqual([
+      ["I9", [remove.seq, late.seq]],
+      ["I1", [remove.seq, late.seq]],
+    ]);
+  });
+
+  it("I8: a unit claiming leadership of its application while another unit leads", () => {
+    const b = new TraceBuilder().leader("a", "a/0");
+    b.hook("a/0", "install", { leader: true });
+    const claim = b.hook("a/1", "install", { leader: true });
+    expect(found(b)).toEqual([["I8", [claim.seq]]]);
+    // Leadership is per application: b/0 leading b is no claim on a.
+    const other = new TraceBuilder().leader("a", "a/0").leader("b", "b/0");
+    other.hook("a/0", "install", { leader: true });
+    other.hook("b/0", "install", { leader: true });
+    expect(found(other)).toEqual([]);
+  });
+
+  it("I11: only a hook that threw is blamed; a commit of sim.exec (no hook) is fine", () => {
+    const b = started();
+    b.records.push({ t: "exec", seq: b.records.length, unit: "a/0", ok: true });
+    const exec = b.records.at(-1) as TraceRecord;
+    b.records.push({
+      t: "commit",
+      seq: b.records.length,
+      unit: "a/0",
+      hook: exec.seq,
+      rel: 1,
+      owner: "a/0",
+      set: { k: "v" },
+      del: [],
+    });
+    expect(found(b)).toEqual([]);
+  });
+
+  it("I2: a failed relation-created is attempted again; only a completed one counts", () => {
+    const b = new TraceBuilder().leader("a", "a/0");
+    b.hook("a/0", "install", { leader: true });
+    b.hook("a/0", "relation-created", { rel: 1, leader: true, ok: false });
+    b.hook("a/0", "relation-created", { rel: 1, leader: true });
+    b.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true });
+    b.hook("a/0", "relation-changed", { rel: 1, remote: "b/0", leader: true });
+    expect(found(b)).toEqual([]);
+
+    const never = new TraceBuilder().leader("a", "a/0");
+    never.hook("a/0", "install", { leader: true });
+    never.hook("a/0", "relation-created", { rel: 1, leader: true, ok: false });
+    const joined = never.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true });
+    never.hook("a/0", "relation-changed", { rel: 1, remote: "b/0", leader: true });
+    expect(found(never).map(([id]) => id)).toEqual(["I2", "I9", "I2", "I9"]);
+    expect(found(never)[0]).toEqual(["I2", [joined.seq]]);
+  });
+
+  it("I3: relation-departed(R) right after relation-joined(R) breaks I3 alone", () => {
+    const b = started();
+    const joined = b.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true });
+    const departed = b.hook("a/0", "relation-departed", {
+      rel: 1,
+      remote: "b/0",
+      departing: "b/0",
+      leader: true,
+    });
+    expect(found(b)).toEqual([["I3", [joined.seq, departed.seq]]]);
+  });
+
+  it("I3: the next hook after joined(R) is changed of R itself, not of the application", () => {
+    const b = started();
+    const joined = b.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true });
+    const failed = b.hook("a/0", "relation-joined", {
+      rel: 1,
+      remote: "b/1",
+      leader: true,
+      ok: false,
+    });
+    b.resolve(failed, true);
+    b.hook("a/0", "relation-changed", { rel: 1, remote: "b/0", leader: true });
+    expect(found(b)).toEqual([["I3", [joined.seq, failed.seq]]]);
+
+    const app = started();
+    const j = app.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true });
+    const c = app.hook("a/0", "relation-changed", { rel: 1, app: "b", leader: true });
+    expect(found(app)).toEqual([["I3", [j.seq, c.seq]]]);
+  });
+
+  it("I3: a failed relation-joined retried is one join; a completed one twice is not", () => {
+    const b = started();
+    b.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true, ok: false });
+    b.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true });
+    b.hook("a/0", "relation-changed", { rel: 1, remote: "b/0", leader: true });
+    expect(found(b)).toEqual([]);
+  });
+
+  it("I3: a failed relation-changed(R) after joined(R) is still owed: a departed next breaks I3", () => {
+    const b = started();
+    const joined = b.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true });
+    const failed = b.hook("a/0", "relation-changed", {
+      rel: 1,
+      remote: "b/0",
+      leader: true,
+      ok: false,
+    });
+    const departed = b.hook("a/0", "relation-departed", {
+      rel: 1,
+      remote: "b/0",
+      departing: "b/0",
+      leader: true,
+    });
+    expect(found(b)).toEqual([["I3", [joined.seq, departed.seq]]]);
+    expect(failed.ok).toBe(false);
+  });
+
+  it("I4: a unit not joined is not readable in its relation-changed either", () => {
+    const b = started();
+    const c = b.hook("a/0", "relation-changed", {
+      rel: 1,
+      remote: "b/1",
+      leader: true,
+      seen: [],
+    });
+    expect(found(b)).toEqual([["I4", [c.seq]]]);
+  });
+
+  it("I6: relation-broken with units still joined breaks I6 alone; nothing is readable in it", () => {
+    const b = started().hooks(
+      "a/0",
+      ["relation-joined", { rel: 1, remote: "b/0", leader: true, seen: ["b/0"] }],
+      ["relation-changed", { rel: 1, remote: "b/0", leader: true, seen: ["b/0"] }],
+    );
+    const broken = b.hook("a/0", "relation-broken", { rel: 1, leader: true, seen: [] });
+    expect(found(b)).toEqual([["I6", [broken.seq]]]);
+  });
+
+  it("I5: departed twice and departed with no joined are told apart", () => {
+    const twice = started().hooks(
+      "a/0",
+      ["relation-joined", { rel: 1, remote: "b/0", leader: true }],
+      ["relation-changed", { rel: 1, remote: "b/0", leader: true }],
+      ["relation-departed", { rel: 1, remote: "b/0", departing: "b/0", leader: true }],
+      ["relation-departed", { rel: 1, remote: "b/0", departing: "b/0", leader: true }],
+    );
+    const [again] = checkInvariants(twice.records);
+    expect(again?.message).toMatch(/relation-departed\(b\/0\) ran twice/);
+    const never = started().hooks("a/0", [
+      "relation-departed",
+      { rel: 1, remote: "b/0", departing: "b/0", leader: true },
+    ]);
+    const [orphan] = checkInvariants(never.records);
+    expect(orphan?.message).toMatch(/relation-departed\(b\/0\) without relation-joined\(b\/0\)/);
+  });
+
+  it("formatViolations names each invariant with its description and the records involved", () => {
+    const b = started();
+    const joined = b.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true });
+    const departed = b.hook("a/0", "relation-departed", {
+      rel: 1,
+      remote: "b/0",
+      departing: "b/0",
+      leader: true,
+    });
+    const text = formatViolations(checkInvariants(b.records));
+    expect(text.startsWith(`I3 (${invariantDescriptions.I3}): `)).toBe(true);
+    expect(invariantDescriptions.I3).toMatch(/^relation-joined\(r,R\) at most once/);
+    expect(text.endsWith(`[records ${joined.seq}, ${departed.seq}]`)).toBe(true);
+  });
+
+  it("I4: relation-changed(R) of a unit that is not joined, with another unit joined", () => {
+    const b = started().hooks(
+      "a/0",
+      ["relation-joined", { rel: 1, remote: "b/0", leader: true }],
+      ["relation-changed", { rel: 1, remote: "b/0", leader: true }],
+    );
+    const c = b.hook("a/0", "relation-changed", { rel: 1, remote: "b/1", leader: true });
+    expect(found(b)).toEqual([["I4", [c.seq]]]);
+  });
+
+  it("I5: a failed relation-departed is attempted again; a departed of another unit is not a departed of R", () => {
+    const b = started().hooks(
+      "a/0",
+      ["relation-joined", { rel: 1, remote: "b/0", leader: true }],
+      ["relation-changed", { rel: 1, remote: "b/0", leader: true }],
+      ["relation-departed", { rel: 1, remote: "b/0", departing: "b/0", leader: true, ok: false }],
+      ["relation-departed", { rel: 1, remote: "b/0", departing: "b/0", leader: true }],
+      ["relation-broken", { rel: 1, leader: true }],
+    );
+    expect(found(b)).toEqual([]);
+
+    const wrong = started().hooks(
+      "a/0",
+      ["relation-joined", { rel: 1, remote: "b/0", leader: true }],
+      ["relation-changed", { rel: 1, remote: "b/0", leader: true }],
+    );
+    const d = wrong.hook("a/0", "relation-departed", {
+      rel: 1,
+      remote: "b/1",
+      departing: "b/1",
+      leader: true,
+    });
+    expect(found(wrong)).toEqual([["I5", [d.seq]]]);
+  });
+
+  it("I6: a failed relation-broken is attempted again; after a completed one nothing of r runs", () => {
+    const b = started();
+    b.hook("a/0", "relation-broken", { rel: 1, leader: true, ok: false });
+    b.hook("a/0", "relation-broken", { rel: 1, leader: true });
+    expect(found(b)).toEqual([]);
+    // relation-broken while a unit is still joined breaks I6 alone.
+    const early = started().hooks(
+      "a/0",
+      ["relation-joined", { rel: 1, remote: "b/0", leader: true }],
+      ["relation-changed", { rel: 1, remote: "b/0", leader: true }],
+    );
+    const broken = early.hook("a/0", "relation-broken", { rel: 1, leader: true });
+    expect(found(early)).toEqual([["I6", [broken.seq]]]);
+  });
+
+  it("I7: app-level relation-changed after relation-broken breaks I6 and I7, and no other", () => {
+    const b = started();
+    b.hook("a/0", "relation-broken", { rel: 1, leader: true });
+    const late = b.hook("a/0", "relation-changed", { rel: 1, app: "b", leader: true });
+    expect(found(b)).toEqual([
+      ["I6", [late.seq]],
+      ["I7", [late.seq]],
+    ]);
+  });
+
+  it("I10: the right number of remote bags, but of the wrong units", () => {
+    const b = started();
+    b.hook("a/0", "relation-joined", { rel: 1, remote: "b/0", leader: true, seen: ["b/0"] });
+    const wrong = b.hook("a/0", "relation-changed", {
+      rel: 1,
+      remote: "b/0",
+      leader: true,
+      seen: ["b/1"],
+    });
+    expect(found(b)).toEqual([["I10", [wrong.seq]]]);
+    // The joining unit is readable during its own relation-joined, and only it.
+    const joining = started();
+    const j = joining.hook("a/0", "relation-joined", {
+      rel: 1,
+      remote: "b/0",
+      leader: true,
+      seen: ["b/1"],
+    });
+    joining.hook("a/0", "relation-changed", { rel: 1, remote: "b/0", leader: true, seen: ["b/0"] });
+    expect(found(joining)).toEqual([["I10", [j.seq]]]);
+  });
+
+  it("I10: a failed relation-joined leaves the unit unreadable; a failed departed leaves it readable", () => {
+    const b = started();
+    b.hook("a/0", "relation-joined", {
+      rel: 1,
+      remote: "b/0",
+      leader: true,
+      ok: false,
+      seen: ["b/0"],
+    });
+    b.hook("a/0", "update-status", { leader: true });
+    const c = b.hook("a/0", "relation-changed", { rel: 1, app: "b", leader: true, seen: ["b/0"] });
+    expect(found(b).filter(([id]) => id === "I10")).toEqual([["I10", [c.seq]]]);
+
+    const d = started().hooks(
+      "a/0",
+      ["relation-joined", { rel: 1, remote: "b/0", leader: true, seen: ["b/0"] }],
+      ["relation-changed", { rel: 1, remote: "b/0", leader: true, seen: ["b/0"] }],
+      [
+        "relation-departed",
+        { rel: 1, remote: "b/0", departing: "b/0", leader: true, ok: false, seen: [] },
+      ],
+      ["relation-changed", { rel: 1, app: "b", leader: true, seen: ["b/0"] }],
+      ["relation-departed", { rel: 1, remote: "b/0", departing: "b/0", leader: true, seen: [] }],
+    );
+    expect(found(d)).toEqual([]);
+  });
+});
+
 describe("random models satisfy every invariant", () => {
   it("50 seeds of random operations settle with no violation and every view converged", () => {
     const seen = new Map<string, number>();
