@@ -295,6 +295,43 @@ export function parseCertificate(pem: string): x509.X509Certificate {
   return parseCertificateDer(pemToDer(pem));
 }
 
+/**
+ * Outcomes of checking certificates, by their text: null for a certificate, else the error's
+ * message. Charms and the simulated LXD server check the same few certificates on every hook,
+ * and an ASN.1 parse costs more than the rest of such a hook.
+ */
+const checked = new BoundedCache<string | null>(4096);
+
+function checkCached(key: string, parse: () => unknown): void {
+  let outcome = checked.get(key);
+  if (outcome === undefined) {
+    try {
+      parse();
+      outcome = null;
+    } catch (error) {
+      if (!(error instanceof InvalidPemError)) throw error;
+      outcome = error.message;
+    }
+    checked.set(key, outcome);
+  }
+  if (outcome !== null) throw new InvalidPemError(outcome);
+}
+
+/**
+ * Checks that `pem` is a parsable PEM certificate, as `load_certificate(FILETYPE_PEM, pem)`
+ * does, keeping nothing of it; throws InvalidPemError (the same message parseCertificate gives)
+ * otherwise. Outcomes are remembered by text.
+ */
+export function loadCertificate(pem: string): void {
+  checkCached(`pem:${pem}`, () => parseCertificate(pem));
+}
+
+/** loadCertificate for DER bytes. */
+export function loadCertificateDer(der: Uint8Array): void {
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("latin1");
+  checkCached(`der:${key}`, () => parseCertificateDer(der));
+}
+
 const commonNameCache = new BoundedCache<string | null>(4096);
 
 /**

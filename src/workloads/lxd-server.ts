@@ -22,7 +22,7 @@ import {
   InvalidPemError,
   pemToDer,
 } from "../pki/pem.js";
-import { parseCertificateDer, subjectCommonName } from "../pki/x509.js";
+import { loadCertificateDer, subjectCommonName } from "../pki/x509.js";
 
 export type LxdMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -286,7 +286,7 @@ export class LxdServer {
     const endpoint = normaliseEndpoint(options.endpoint);
     if (endpoint.length === 0) throw new LxdInputError("endpoint: must not be empty");
     const der = pemToDer(options.serverCertPem);
-    parseCertificateDer(der);
+    loadCertificateDer(der);
     this.serverName = options.serverName;
     this.serverCertPem = derToPem(der);
     this.serverFingerprint = fingerprintDer(der);
@@ -304,7 +304,7 @@ export class LxdServer {
    */
   trust(certPem: string, name?: string): TrustedCertificate {
     const der = pemToDer(certPem);
-    parseCertificateDer(der);
+    loadCertificateDer(der);
     return this.#add(der, name);
   }
 
@@ -512,7 +512,7 @@ export class LxdServer {
     if (caller === undefined) {
       try {
         const der = pemToDer(options.clientCertPem);
-        parseCertificateDer(der);
+        loadCertificateDer(der);
         caller = fingerprintDer(der);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
@@ -605,7 +605,7 @@ export class LxdServer {
     const der = decodeBase64Strict(parsed.data.certificate);
     if (der === null) return fail(400, "invalid certificate: not valid base64");
     try {
-      parseCertificateDer(der);
+      loadCertificateDer(der);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       return fail(400, `invalid certificate: ${reason}`);

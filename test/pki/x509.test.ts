@@ -8,6 +8,8 @@ import {
   createLeaf,
   DEFAULT_NOT_BEFORE,
   derivedSerialNumber,
+  loadCertificate,
+  loadCertificateDer,
   normaliseSerialNumber,
   parseCertificate,
   parseCertificateDer,
@@ -164,5 +166,31 @@ describe("verifyIssuedBy", () => {
     const tampered = new Uint8Array(der);
     tampered[tampered.length - 3] = tampered[tampered.length - 3]! ^ 0x01;
     expect(await verifyIssuedBy(derToPem(tampered), fixtureCa().certPem)).toBe(false);
+  });
+});
+
+describe("loadCertificate / loadCertificateDer", () => {
+  it("accept what parseCertificate parses and refuse, with its message, what it refuses", () => {
+    const pem = fixtureCertificate("client-00").certPem;
+    expect(() => loadCertificate(pem)).not.toThrow();
+    expect(() => loadCertificateDer(pemToDer(pem))).not.toThrow();
+    // A PEM whose DER is not a certificate: the same error as parseCertificate, every time
+    // (the second time from what was remembered).
+    const notCert = derToPem(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]));
+    let expected = "";
+    try {
+      parseCertificate(notCert);
+    } catch (e) {
+      expected = (e as Error).message;
+    }
+    expect(expected).not.toBe("");
+    for (let i = 0; i < 2; i++) {
+      expect(() => loadCertificate(notCert)).toThrow(InvalidPemError);
+      expect(() => loadCertificate(notCert)).toThrow(expected);
+      expect(() => loadCertificateDer(pemToDer(notCert))).toThrow(expected);
+    }
+    expect(() => loadCertificate("not a pem")).toThrow(InvalidPemError);
+    // A valid certificate is still valid after an invalid one was checked, and the other way.
+    expect(() => loadCertificate(pem)).not.toThrow();
   });
 });

@@ -19,7 +19,7 @@ import {
   pemToDer,
   splitPemBundle,
 } from "../../pki/pem.js";
-import { parseCertificateDer, subjectCommonName } from "../../pki/x509.js";
+import { loadCertificateDer, subjectCommonName } from "../../pki/x509.js";
 import type { LxdServerRegistry } from "../../workloads/lxd-registry.js";
 import {
   LxdConnectionError,
@@ -111,7 +111,7 @@ function loadCaFile(text: string): void {
   }
   for (const block of blocks) {
     try {
-      parseCertificateDer(pemToDer(block));
+      loadCertificateDer(pemToDer(block));
     } catch {
       throw new PythonSslError("[X509] PEM lib");
     }

@@ -11,7 +11,7 @@ import { z } from "zod";
 import { formatPath } from "../../model/errors.js";
 import type { JsonValue } from "../../model/json.js";
 import { fingerprintSha256, InvalidPemError, isCertificatePem, pemToDer } from "../../pki/pem.js";
-import { parseCertificate } from "../../pki/x509.js";
+import { loadCertificate } from "../../pki/x509.js";
 
 /** The protocol version the provider publishes. */
 export const LXD_INTERFACE_VERSION = "1.0";
@@ -129,7 +129,7 @@ export function certificateProblem(text: string): string | null {
     }
   }
   try {
-    parseCertificate(text);
+    loadCertificate(text);
     return null;
   } catch (error) {
     return error instanceof InvalidPemError ? error.message : String(error);

@@ -46,7 +46,7 @@ import type { CharmBase } from "../../harness/ops/charm.js";
 import type { RelationChangedEvent, RelationJoinedEvent } from "../../harness/ops/events.js";
 import { FrameworkObject, type JujuLogger } from "../../harness/ops/framework.js";
 import { fingerprintSha256, firstCertificatePem } from "../../pki/pem.js";
-import { parseCertificate } from "../../pki/x509.js";
+import { loadCertificate } from "../../pki/x509.js";
 import { LxdClient, type LxdIdentity, type UpstreamPython } from "./client.js";
 import {
   CLIENT_CERTIFICATES_KEY,
@@ -299,7 +299,7 @@ export class Lxd extends FrameworkObject implements LxdProvider {
       );
     }
     const pem = firstCertificatePem(cert);
-    parseCertificate(pem);
+    loadCertificate(pem);
     return pem;
   }
 
