@@ -36,6 +36,8 @@ export const lxdNodeSchema = z.object({
 });
 export type LxdNode = z.infer<typeof lxdNodeSchema>;
 export const lxdNodesSchema = z.array(lxdNodeSchema);
+/** Any JSON list (its items are checked one by one, so that one bad item is reported alone). */
+export const jsonListSchema = z.array(z.unknown());
 
 /** `version`: dot-separated whole numbers, e.g. "1.0". */
 export const versionSchema = z
@@ -88,7 +90,7 @@ export interface ClientCertificatesReading {
  */
 export function readClientCertificates(raw: string | undefined): ClientCertificatesReading {
   if (raw === undefined) return { certificates: [], problems: [] };
-  const list = parseJsonField(raw, z.array(z.unknown()));
+  const list = parseJsonField(raw, jsonListSchema);
   if (!list.ok) {
     const problem = list.error.startsWith("not JSON")
       ? `${CLIENT_CERTIFICATES_KEY} is ${list.error}`

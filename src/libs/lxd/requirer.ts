@@ -29,6 +29,7 @@ import type { JsonObject } from "../../model/json.js";
 import {
   CLIENT_CERTIFICATES_KEY,
   type ClientCertificate,
+  jsonListSchema,
   type LxdNode,
   lxdNodeSchema,
   lxdNodesSchema,
@@ -283,7 +284,7 @@ export class LxdRequires extends FrameworkObject {
       );
     }
     if (rawNodes === undefined) return { nodes: [] };
-    const parsed = parseJsonField(rawNodes, z.array(z.unknown()));
+    const parsed = parseJsonField(rawNodes, jsonListSchema);
     if (!parsed.ok) {
       return problem(
         "invalid-nodes",
