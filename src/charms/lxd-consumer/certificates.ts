@@ -15,11 +15,16 @@ import { fingerprintSha256, splitPemBundle } from "../../pki/pem.js";
 /** The fixture certificate the simulated integrator uses as its LXD client identity. */
 export const INTEGRATOR_IDENTITY_FIXTURE = "client-rsa-00";
 
-/** The certificates consumer units draw from, in order. */
+let pool: readonly ClientCertificate[] | undefined;
+
+/** The certificates consumer units draw from, in order (the fixtures never change: built once). */
 export function consumerCertificatePool(): readonly ClientCertificate[] {
-  return fixtureClientCerts()
-    .filter((cert) => cert.name !== INTEGRATOR_IDENTITY_FIXTURE)
-    .map((cert) => ({ pem: cert.certPem, fingerprint: cert.fingerprint }));
+  pool ??= Object.freeze(
+    fixtureClientCerts()
+      .filter((cert) => cert.name !== INTEGRATOR_IDENTITY_FIXTURE)
+      .map((cert) => Object.freeze({ pem: cert.certPem, fingerprint: cert.fingerprint })),
+  );
+  return pool;
 }
 
 /** The fixture certificate of a unit number and offset. */

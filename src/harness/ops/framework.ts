@@ -105,8 +105,10 @@ export type EventType<E extends EventBase, A extends unknown[]> = {
 
 /** Any object attached to the framework (Python ops: `Object`). */
 export class FrameworkObject {
-  readonly framework: Framework;
-  readonly handle: Handle;
+  // Declared, not class fields (assigned below): every charm, library object and event source is
+  // one, built on every hook, and V8 pays for field definitions at each level of a class chain.
+  declare readonly framework: Framework;
+  declare readonly handle: Handle;
   constructor(parent: FrameworkObject | Framework, key: string | null) {
     const kind = new.target.name;
     if (parent instanceof Framework) {
