@@ -93,4 +93,14 @@ describe("charmsim/fuzz", () => {
     expect(full.dependencies["fast-check"]).toBeUndefined();
     expect(full.devDependencies["fast-check"]).toMatch(/^\d+\.\d+\.\d+$/);
   });
+
+  it("charmsim/pki checks a certificate as load_certificate does, remembering the outcome", async () => {
+    const pki = await import("../src/pki/index.js");
+    const pem = pki.fixtureCertificate("client-00").certPem;
+    expect(() => pki.loadCertificate(pem)).not.toThrow();
+    expect(() => pki.loadCertificateDer(pki.pemToDer(pem))).not.toThrow();
+    expect(() =>
+      pki.loadCertificate("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+    ).toThrow(pki.InvalidPemError);
+  });
 });

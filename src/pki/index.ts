@@ -38,6 +38,8 @@ export {
   derivedSerialNumber,
   type IssuerMaterial,
   type KeyAlgorithm,
+  loadCertificate,
+  loadCertificateDer,
   normaliseSerialNumber,
   parseCertificate,
   parseCertificateDer,
