@@ -130,6 +130,7 @@ function leadershipOp(x: ResolverInput): Operation | null {
 /** relationsResolver.NextOp: the first relation (in map order) with a hook to run. */
 function relationsOp(x: ResolverInput): Operation | null {
   const { local, remote } = x;
+  // Stryker disable next-line ConditionalExpression: equivalent, only idleOp calls this, and only when the operation state is "continue"; kept as Juju's relationsResolver checks it
   if (local.op.kind !== "continue") return null;
   x.synchronizeScopes();
   const found: Operation[] = [];
@@ -215,6 +216,7 @@ function pick(x: ResolverInput, ids: readonly number[], what: string): number {
 /** The smallest key in string order (Juju sorts unit names as strings: app/10 < app/2). */
 function minKey(m: ReadonlyMap<string, number>): string | undefined {
   let min: string | undefined;
+  // Stryker disable next-line EqualityOperator: equivalent, map keys are distinct
   for (const k of m.keys()) if (min === undefined || k < min) min = k;
   return min;
 }

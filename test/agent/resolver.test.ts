@@ -137,6 +137,8 @@ describe("uniterResolver.NextOp: the chain", () => {
     s.remote.relations.set(7, { life: "alive", members: new Map(), appMembers: new Map() });
     expect(next(s)).toBe("relation-created 7 @0");
     expect(s.synced).toBe(1); // SynchronizeScopes ran first (the scope is entered before created)
+    // One relation to create is no choice: nothing is drawn from the seed.
+    expect(s.choices).toEqual([]);
     s.local.created.add(7);
     expect(next(s)).toBe("accept-leadership");
     s.local.leader = true;
@@ -328,5 +330,85 @@ describe("relationsResolver.nextHookForRelation: the order inside one relation",
     });
     s.local.created.add(5);
     expect(next(s)).toBeNull();
+  });
+});
+
+describe("rules the scenarios above leave implicit", () => {
+  it("a removed unit's agent terminates, whatever else is pending", () => {
+    const s = idle();
+    s.local.removed = true;
+    s.remote.configVersion = 2;
+    s.remote.leader = true;
+    s.remote.relations.set(1, { life: "alive", members: new Map(), appMembers: new Map() });
+    expect(next(s)).toBe("terminate");
+    expect(s.synced).toBe(0);
+  });
+
+  it("install only when neither installed nor started (Juju keeps !Started for old agent states)", () => {
+    const s = idle();
+    s.local.installed = false;
+    expect(next(s)).toBeNull();
+  });
+
+  it("several relations to create: the seed chooses which first (Go's map order)", () => {
+    const s = idle();
+    for (const id of [4, 9]) {
+      s.remote.relations.set(id, { life: "alive", members: new Map(), appMembers: new Map() });
+    }
+    expect(next(s, 0)).toBe("relation-created 4 @0");
+    expect(next(s, 1)).toBe("relation-created 9 @0");
+    expect(s.choices).toEqual(["a/0: relation to create", "a/0: relation to create"]);
+    // A dying relation in the snapshot is never created.
+    const d = idle();
+    d.remote.relations.set(2, { life: "dying", members: new Map(), appMembers: new Map() });
+    expect(next(d)).toBeNull();
+    expect(d.choices).toEqual([]);
+  });
+
+  it("a single relation with work is served with no choice drawn", () => {
+    const s = idle();
+    relation(s, 1, { members: new Map([["b/0", 1]]) });
+    relation(s, 2);
+    expect(next(s, 1)).toBe("relation-joined 1 b/0 @1");
+    expect(s.choices).toEqual([]);
+  });
+
+  it("a known relation whose state is gone (broken already) gives no hook", () => {
+    const s = idle();
+    relation(s, 3, { life: "dying" });
+    s.local.states.delete(3);
+    expect(next(s)).toBeNull();
+  });
+
+  it("a pending changed of a unit gone from the snapshot runs with version 0", () => {
+    const s = idle();
+    relation(s, 1, {}, { members: { "b/0": 2 } });
+    const state = s.local.states.get(1);
+    if (!state) throw new Error("no state");
+    state.changedPending = "b/0";
+    expect(next(s)).toBe("relation-changed 1 b/0 @0");
+  });
+
+  it("a dying relation departs its members in string order (b/1, b/10, b/2), with their local versions", () => {
+    const s = idle();
+    relation(
+      s,
+      1,
+      { life: "dying", members: new Map([["b/2", 9]]) },
+      { members: { "b/2": 2, "b/10": 10, "b/1": 1 } },
+    );
+    const state = s.local.states.get(1);
+    if (!state) throw new Error("no state");
+    const order: (string | null)[] = [];
+    for (let i = 0; i < 3; i++) {
+      order.push(next(s));
+      state.members.delete([...state.members.keys()].sort()[0] as string);
+    }
+    expect(order).toEqual([
+      "relation-departed 1 b/1 departing:b/1 @1",
+      "relation-departed 1 b/10 departing:b/10 @10",
+      "relation-departed 1 b/2 departing:b/2 @2",
+    ]);
+    expect(next(s)).toBe("relation-broken 1 @0");
   });
 });
