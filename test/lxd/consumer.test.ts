@@ -261,3 +261,88 @@ describe("consumer: reading the provider", () => {
     expect(() => nodes.restore({ relation_id: 3, nodes: "x" })).toThrow();
   });
 });
+
+describe("requirer library: each provider unit read on its own", () => {
+  const node = (endpoint: string, trusted: string[]) => ({
+    endpoint,
+    name: `node ${endpoint}`,
+    trusted_certs_fp: trusted,
+  });
+  const unitBag = (nodes: unknown[], version = "1.0") => ({
+    version,
+    nodes: JSON.stringify(nodes),
+  });
+
+  it("nodes without a version are a problem; a version without nodes is no problem and no node", () => {
+    const c = ctx();
+    const nodesOnly = lxdRelation({ 0: { nodes: JSON.stringify([node(ENDPOINT, [])]) } });
+    const blocked = c.run(c.on.relationChanged(nodesOnly), new State({ relations: [nodesOnly] }));
+    expect(blocked.unitStatus).toEqual(
+      new BlockedStatus("lxd-integrator/0 publishes nodes without a version"),
+    );
+    const versionOnly = lxdRelation({ 0: { version: "1.0" } });
+    const waiting = c.run(
+      c.on.relationChanged(versionOnly),
+      new State({ relations: [versionOnly] }),
+    );
+    expect(waiting.unitStatus).toEqual(
+      new WaitingStatus("waiting for LXD nodes from the provider"),
+    );
+    expect(c.jujuLog.filter((l) => l.level === "ERROR")).toEqual([]);
+  });
+
+  it("publishes its certificate on relation-joined too", () => {
+    const c = ctx(1);
+    const rel = lxdRelation();
+    const out = c.run(c.on.relationJoined(rel, { remoteUnit: 0 }), new State({ relations: [rel] }));
+    expect(out.getRelation(rel.id)?.localUnitData.client_certificates).toBe(
+      JSON.stringify([fixtureCertificateFor(1).pem]),
+    );
+  });
+
+  it("lists nodes by endpoint, each endpoint's fingerprints sorted, whichever unit said what", () => {
+    const c = ctx();
+    const [a, b] = [own.fingerprint, other.fingerprint].sort();
+    const rel = lxdRelation({
+      0: unitBag([node("https://z:8443", [b as string, a as string])]),
+      1: unitBag([node("https://a:8443", [b as string]), node("https://z:8443", [a as string])]),
+    });
+    c.run(c.on.relationChanged(rel), new State({ relations: [rel] }));
+    const event = c.emittedEvents.find((e) => e instanceof NodesChangedEvent) as NodesChangedEvent;
+    expect(event.nodes).toEqual([
+      node("https://a:8443", [b as string]),
+      node("https://z:8443", [a as string, b as string]),
+    ]);
+  });
+
+  it("logs a provider problem once, not again on every hook while it lasts", () => {
+    const c = ctx();
+    const rel = lxdRelation({ 0: providerBag([own.fingerprint], "2.0") });
+    const first = c.run(c.on.relationChanged(rel), new State({ relations: [rel] }));
+    expect(c.jujuLog.filter((l) => l.level === "ERROR")).toHaveLength(1);
+    c.run(c.on.relationChanged(rel), first);
+    expect(c.jujuLog.filter((l) => l.level === "ERROR")).toEqual([]);
+  });
+
+  it("names only the nodes that trust the certificate, and warns when it is no longer listed", () => {
+    const c = ctx();
+    const both = lxdRelation({
+      0: unitBag([node("https://a:8443", [own.fingerprint]), node("https://b:8443", [])]),
+    });
+    const trusted = c.run(c.on.relationChanged(both), new State({ relations: [both] }));
+    const registered = c.emittedEvents.find(
+      (e) => e instanceof CertificateRegisteredEvent,
+    ) as CertificateRegisteredEvent;
+    expect(registered.endpoints).toEqual(["https://a:8443"]);
+    // Still listed on the next hook: nothing to warn about.
+    c.run(c.on.relationChanged(both), trusted);
+    expect(c.jujuLog.some((l) => l.level === "WARNING")).toBe(false);
+    const dropped = trusted.getRelation(both.id)!.with({
+      remoteUnitsData: { 0: unitBag([node("https://a:8443", []), node("https://b:8443", [])]) },
+    });
+    c.run(c.on.relationChanged(dropped), trusted.with({ relations: [dropped] }));
+    expect(c.jujuLog.filter((l) => l.level === "WARNING").map((l) => l.message)).toEqual([
+      `certificate ${own.fingerprint.slice(0, 12)} is no longer listed as trusted`,
+    ]);
+  });
+});
