@@ -16,11 +16,11 @@ import { Context } from "../../src/harness/context.js";
 import { CharmBase } from "../../src/harness/ops/charm.js";
 import type { Framework } from "../../src/harness/ops/framework.js";
 import { LxdFixed, type LxdFixedState } from "../../src/libs/lxd/provider-fixed.js";
-import { Relation, State } from "../../src/model/state.js";
+import { type Relation, State } from "../../src/model/state.js";
 import { ActiveStatus, WaitingStatus } from "../../src/model/status.js";
 import { fixtureCertificate, fixtureServerCert } from "../../src/pki/fixtures.js";
 import { subjectCommonName } from "../../src/pki/x509.js";
-import { certsBag, nodesOf } from "./helpers.js";
+import { certsBag, nodesOf, apiRelation as sharedApiRelation } from "./helpers.js";
 
 class ProviderProbeCharm extends CharmBase {
   /** What the provider's `stored` and setCredentials returned in the last hook. */
@@ -123,19 +123,12 @@ function setup() {
 
 const sorted = (...fps: string[]) => [...fps].sort();
 
+/** The shared `api` relation, without Juju's address keys: the tests look at exactly what the provider publishes. */
 function apiRelation(
   remoteUnitsData: Record<number, Record<string, string>>,
   extra: { id?: number; localUnitData?: Record<string, string>; remoteAppName?: string } = {},
 ): Relation {
-  return new Relation({
-    endpoint: "api",
-    interface: "lxd",
-    remoteAppName: extra.remoteAppName ?? "consumer",
-    remoteUnitsData,
-    ...(extra.id !== undefined ? { id: extra.id } : {}),
-    // Juju's address keys left out: the tests look at exactly what the provider publishes.
-    localUnitData: extra.localUnitData ?? {},
-  });
+  return sharedApiRelation(remoteUnitsData, { ...extra, localUnitData: extra.localUnitData ?? {} });
 }
 
 /** The same relation (id, local bag) with new remote unit data, as the next hook sees it. */
