@@ -470,6 +470,8 @@ const STATE_KEYS = new Set([
   "credential",
 ]);
 
+const MODEL_KEYS = new Set(["name", "uuid"]);
+
 const isRelation = (r: unknown) =>
   r instanceof Relation || r instanceof PeerRelation || r instanceof SubordinateRelation;
 
@@ -517,7 +519,7 @@ export function stateFieldsFast(init: unknown): z.output<typeof stateSchema> | n
   let model = DEFAULT_MODEL;
   if (init.model !== undefined) {
     const m = init.model;
-    if (!isPlain(m) || !onlyKeys(m, new Set(["name", "uuid"]))) return null;
+    if (!isPlain(m) || !onlyKeys(m, MODEL_KEYS)) return null;
     const name = orDefault(m.name, DEFAULT_MODEL.name);
     const uuid = orDefault(m.uuid, DEFAULT_MODEL.uuid);
     if (!nonEmpty(name) || !nonEmpty(uuid)) return null;

@@ -157,7 +157,8 @@ export function upstreamOrder(records: readonly TraceRecord[]): SetOrder {
       const list = raw === undefined ? null : stringList(raw);
       if (!list) continue;
       const unitWrites = writes.get(at.unit) ?? [];
-      writes.set(at.unit, [...unitWrites, { n: at.n, key: sortedJson(list), list }]);
+      unitWrites.push({ n: at.n, key: sortedJson(list), list });
+      writes.set(at.unit, unitWrites);
     }
   }
   return (unit, hook, certificates) => {
