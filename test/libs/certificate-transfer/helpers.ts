@@ -1,6 +1,7 @@
-import type { Context } from "../../../src/harness/context.js";
+import { Context } from "../../../src/harness/context.js";
 import type { LogLevel } from "../../../src/harness/hook.js";
-import type { CharmBase } from "../../../src/harness/ops/charm.js";
+import { CharmBase } from "../../../src/harness/ops/charm.js";
+import type { Framework } from "../../../src/harness/ops/framework.js";
 import type { Databag, State } from "../../../src/model/state.js";
 
 /** The juju-log lines of the last run, as [level, message] pairs. */
@@ -35,4 +36,34 @@ export function v0WarningLine(relationId: number, version?: string): string {
       ? `Requirer in relation ${relationId} did not provide version field,`
       : `Requirer in relation ${relationId} is using version ${version} of the interface,`;
   return `('${first}', 'defaulting to version 0.', 'This is deprecated, please consider upgrading the requirer', 'to version 1 of the library.')`;
+}
+
+/** A call into a library object from inside a hook; what it returns is collected. */
+export type Probe<L> = (lib: L, charm: CharmBase) => unknown;
+
+/**
+ * A charm with one `certificates` endpoint (provides or requires) that builds its library object
+ * with `makeLib` and runs `probe` at update-status; `seen` collects what each run returned.
+ */
+export function probeCharm<L>(
+  role: "provider" | "requirer",
+  makeLib: (charm: CharmBase) => L,
+  probe: Probe<L>,
+) {
+  const seen: unknown[] = [];
+  class LibraryProbe extends CharmBase {
+    constructor(framework: Framework) {
+      super(framework);
+      const lib = makeLib(this);
+      framework.observe(this.on.updateStatus, () => seen.push(probe(lib, this)));
+    }
+  }
+  const endpoints = { certificates: { interface: "certificate_transfer" } };
+  const ctx = new Context(LibraryProbe, {
+    meta:
+      role === "provider"
+        ? { name: role, provides: endpoints }
+        : { name: role, requires: endpoints },
+  });
+  return { ctx, seen };
 }

@@ -15,46 +15,24 @@ import {
   requirerVersion,
 } from "../../../src/libs/certificate-transfer/v1.js";
 import { Relation, State } from "../../../src/model/state.js";
-import { bags, jsonSet, logs } from "./helpers.js";
+import { bags, jsonSet, logs, type Probe, probeCharm } from "./helpers.js";
 
 const ENDPOINT = "certificates";
 const INTERFACE = "certificate_transfer";
 /** What a JavaScript caller passes for Python's None. */
 const NONE = null as unknown as undefined;
 
-type Probe<L> = (lib: L, charm: CharmBase) => unknown;
-
 /** A provider charm that runs `probe` at update-status; `seen` collects what it returns. */
-function provider(probe: Probe<CertificateTransferProvides>) {
-  const seen: unknown[] = [];
-  class ProviderProbe extends CharmBase {
-    constructor(framework: Framework) {
-      super(framework);
-      const lib = new CertificateTransferProvides(this, ENDPOINT, { stableOrder: true });
-      framework.observe(this.on.updateStatus, () => seen.push(probe(lib, this)));
-    }
-  }
-  const ctx = new Context(ProviderProbe, {
-    meta: { name: "provider", provides: { [ENDPOINT]: { interface: INTERFACE } } },
-  });
-  return { ctx, seen };
-}
+const provider = (probe: Probe<CertificateTransferProvides>) =>
+  probeCharm(
+    "provider",
+    (charm) => new CertificateTransferProvides(charm, ENDPOINT, { stableOrder: true }),
+    probe,
+  );
 
 /** A requirer charm that runs `probe` at update-status; `seen` collects what it returns. */
-function requirer(probe: Probe<CertificateTransferRequires>) {
-  const seen: unknown[] = [];
-  class RequirerProbe extends CharmBase {
-    constructor(framework: Framework) {
-      super(framework);
-      const lib = new CertificateTransferRequires(this, ENDPOINT);
-      framework.observe(this.on.updateStatus, () => seen.push(probe(lib, this)));
-    }
-  }
-  const ctx = new Context(RequirerProbe, {
-    meta: { name: "requirer", requires: { [ENDPOINT]: { interface: INTERFACE } } },
-  });
-  return { ctx, seen };
-}
+const requirer = (probe: Probe<CertificateTransferRequires>) =>
+  probeCharm("requirer", (charm) => new CertificateTransferRequires(charm, ENDPOINT), probe);
 
 const relation = (init: Partial<ConstructorParameters<typeof Relation>[0]> = {}) =>
   new Relation({ endpoint: ENDPOINT, interface: INTERFACE, ...init });
