@@ -82,6 +82,7 @@ export function decodeRelationData(
       out.set(key, pyJsonLoads(raw));
     } catch (error) {
       const limit =
+        // Stryker disable next-line ConditionalExpression: equivalent, pyJsonLoads throws nothing but JsonDecodeError and the two limit errors
         error instanceof JsonIntegerLimitError || error instanceof JsonNestingLimitError;
       if (!(error instanceof JsonDecodeError) && !(limit && options.containLimitErrors)) {
         throw error;
@@ -174,6 +175,7 @@ export class CertificateTransferProvides extends FrameworkObject {
     relationId: number,
   ): void {
     const relation = this.model.getRelation(this.relationName, relationId);
+    // Stryker disable next-line ConditionalExpression,BlockStatement: unreachable as upstream's check is, getRelation with an id always returns a relation (an inactive placeholder for an unknown id)
     if (!relation) {
       throw new Error(
         `No relation found with relation name ${this.relationName} and relation ID ${relationId}`,
@@ -191,6 +193,7 @@ export class CertificateTransferProvides extends FrameworkObject {
     // An unknown id gives the inactive placeholder, whose bag reads empty: the "no certificate"
     // warning is logged, as upstream does.
     const relation = this.model.getRelation(this.relationName, relationId);
+    // Stryker disable next-line ConditionalExpression,BlockStatement: unreachable as upstream's check is, getRelation with an id always returns a relation (an inactive placeholder for an unknown id)
     if (!relation) {
       this.logger.warning(
         `Can't remove certificate - Non-existent relation '${this.relationName}'`,
