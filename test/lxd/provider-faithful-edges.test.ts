@@ -11,7 +11,7 @@ import { fixtureCertificateFor } from "../../src/charms/lxd-consumer/certificate
 import { LxdIntegratorCharm } from "../../src/charms/lxd-integrator/charm.js";
 import { Context } from "../../src/harness/context.js";
 import { CharmBase } from "../../src/harness/ops/charm.js";
-import { TooManyRelatedAppsError } from "../../src/harness/ops/errors.js";
+import { KeyError, TooManyRelatedAppsError } from "../../src/harness/ops/errors.js";
 import type { Framework } from "../../src/harness/ops/framework.js";
 import { Lxd, type LxdState, PythonTypeError, pythonSet } from "../../src/libs/lxd/provider.js";
 import { DEFAULT_JUJU_DATABAG, State, StoredState } from "../../src/model/state.js";
@@ -69,6 +69,15 @@ function publishedNode(world: LxdWorld, trustedCertsFp: unknown = []) {
 function ready(remote: Record<string, string>, localNodes?: unknown[]) {
   const { ctx, world } = integratorContext(LxdIntegratorCharm);
   const nodes = localNodes ?? [publishedNode(world)];
+  const rel = apiRelation({ 0: remote }, { localUnitData: { nodes: JSON.stringify(nodes) } });
+  const state = installed(ctx, world, { relations: [rel] });
+  world.server.clearRequestLog();
+  return { ctx, world, rel, state };
+}
+
+/** As `ready`, with this unit's `nodes` any JSON value. */
+function readyWithNodes(remote: Record<string, string>, nodes: unknown) {
+  const { ctx, world } = integratorContext(LxdIntegratorCharm);
   const rel = apiRelation({ 0: remote }, { localUnitData: { nodes: JSON.stringify(nodes) } });
   const state = installed(ctx, world, { relations: [rel] });
   world.server.clearRequestLog();
@@ -257,6 +266,67 @@ describe("faithful provider: this unit's own nodes", () => {
     );
     expect(takeRequests(w)).toEqual([]);
   });
+
+  it("looks no further than the matching node: ill-formed nodes after it, and keys missing from nodes before it, change nothing", () => {
+    const { world } = integratorContext(LxdIntegratorCharm);
+    const before = { endpoint: "https://10.0.9.9:8443" }; // no trusted_certs_fp: never read
+    const mine = publishedNode(world);
+    const { ctx, rel, state, world: w } = ready(certsBag(c0.pem), [before, mine, 7, "x", {}]);
+    const out = ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state);
+    expect(takeRequests(w)).toEqual([`${POST} 201`]);
+    expect(nodesOf(out, rel.id)).toEqual([{ ...mine, trusted_certs_fp: [c0.fingerprint] }]);
+  });
+
+  it.each([
+    [
+      "a node without endpoint before the match",
+      (mine: unknown) => [{ name: "n" }, mine],
+      KeyError,
+      /^'endpoint'$/,
+    ],
+    [
+      "a number before the match",
+      (mine: unknown) => [3, mine],
+      PythonTypeError,
+      /^'int' object is not subscriptable$/,
+    ],
+    [
+      "null before the match",
+      (mine: unknown) => [null, mine],
+      PythonTypeError,
+      /^'NoneType' object is not subscriptable$/,
+    ],
+    [
+      "a list before the match",
+      (mine: unknown) => [[], mine],
+      PythonTypeError,
+      /^list indices must be integers or slices, not str$/,
+    ],
+    [
+      "nodes that are a dict (its keys are iterated)",
+      (mine: unknown) => ({ a: mine }),
+      PythonTypeError,
+      /^string indices must be integers$/,
+    ],
+    ["nodes that are a number", () => 5, PythonTypeError, /^'int' object is not iterable$/],
+  ])(
+    "%s fails the hook as Python's next() over the nodes does, before LXD is asked anything",
+    (_label, nodesFor, type, message) => {
+      const { world } = integratorContext(LxdIntegratorCharm);
+      const {
+        ctx,
+        rel,
+        state,
+        world: w,
+      } = readyWithNodes(certsBag(c0.pem), nodesFor(publishedNode(world)));
+      expectCharmRaised(
+        () => ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state),
+        type,
+        message,
+      );
+      expect(takeRequests(w)).toEqual([]);
+    },
+  );
 
   it("no nodes at all fails the hook (upstream: StopIteration), before LXD is asked anything", () => {
     const { ctx, world, rel, state } = ready(certsBag(c0.pem), []);
