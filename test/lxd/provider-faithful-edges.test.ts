@@ -129,7 +129,7 @@ describe("faithful provider: the requirer's trusted_certs_fp, when a requirer wr
     expect(nodesOf(out, rel.id)[0]?.trusted_certs_fp).toEqual([]);
   });
 
-  it("LXD not holding the certificate (404) is logged as an error and the hook goes on", () => {
+  it("LXD not holding the certificate (404): its answer is logged as an error, as it came, and the hook goes on", () => {
     const { ctx, world, rel, state } = ready({
       client_certificates: JSON.stringify([c1.pem]),
       trusted_certs_fp: JSON.stringify([c0.pem]),
@@ -138,14 +138,14 @@ describe("faithful provider: the requirer's trusted_certs_fp, when a requirer wr
     expect(takeRequests(world)).toEqual([`${del(c0.fingerprint)} 404`, `${POST} 201`]);
     expect(interfaceLog(ctx)).toEqual([
       `INFO removing certificate ${c0.fingerprint} from trust store`,
-      "ERROR Certificate not found",
+      'ERROR {"type":"error","error":"Certificate not found","error_code":404}',
       `INFO adding certificate ${c1.fingerprint} to trust store`,
     ]);
     expect(trusted(world)).toEqual([c1.fingerprint]);
     expect(nodesOf(out, rel.id)[0]?.trusted_certs_fp).toEqual([c1.fingerprint]);
   });
 
-  it("a failed unregistration (500) is logged with LXD's answer; the certificate stays trusted", () => {
+  it("a failed unregistration (500) is logged with LXD's answer as it came; the certificate stays trusted", () => {
     const { ctx, world, rel, state } = ready({
       client_certificates: "[]",
       trusted_certs_fp: JSON.stringify([c0.pem]),
@@ -157,7 +157,7 @@ describe("faithful provider: the requirer's trusted_certs_fp, when a requirer wr
     expect(takeRequests(world)).toEqual([`${del(c0.fingerprint)} 500`]);
     expect(interfaceLog(ctx)).toEqual([
       `INFO removing certificate ${c0.fingerprint} from trust store`,
-      "ERROR internal server error",
+      'ERROR {"type":"error","error":"internal server error","error_code":500}',
     ]);
     expect(trusted(world)).toEqual([c0.fingerprint]);
     expect(nodesOf(out, rel.id)).toEqual([publishedNode(world)]);
@@ -202,7 +202,7 @@ describe("faithful provider: LXD's answer to a registration", () => {
     expect(nodesOf(out, rel.id)[0]?.trusted_certs_fp).toEqual([c0.fingerprint]);
   });
 
-  it("refused (403): LXD's error text is logged as an error, no warning, and the fingerprint is still listed", () => {
+  it("refused (403): LXD's answer is logged as an error, as it came, no warning, and the fingerprint is still listed", () => {
     const { ctx, world, rel, state } = ready(certsBag(c0.pem, c1.pem));
     world.server.injectFault({
       kind: "http-error",
@@ -215,7 +215,7 @@ describe("faithful provider: LXD's answer to a registration", () => {
     expect(takeRequests(world)).toEqual([`${POST} 403`, `${POST} 201`]);
     expect(interfaceLog(ctx)).toEqual([
       `INFO adding certificate ${c0.fingerprint} to trust store`,
-      "ERROR not authorized",
+      'ERROR {"type":"error","error":"not authorized","error_code":403}',
       `INFO adding certificate ${c1.fingerprint} to trust store`,
     ]);
     expect(trusted(world)).toEqual([c1.fingerprint]);

@@ -28,7 +28,10 @@
  *   hooks added;
  * - a fingerprint is added to `trusted_certs_fp` even when LXD refused to register the
  *   certificate (lines 188-194 only log, lines 230-232 add);
- * - a missing node for the endpoint in this unit's `nodes` raises StopIteration (line 221);
+ * - a missing node for the endpoint in this unit's `nodes` raises StopIteration (line 221), and
+ *   the search stops at the first match: nodes after it are never looked at;
+ * - a failed registration, and a removal answered anything but 202, log LXD's answer body as it
+ *   came (lines 148-149, 194);
  * - client certificates are read as pyOpenSSL's `load_certificate(FILETYPE_PEM, ...)` reads
  *   them (lines 156, 173): the first CERTIFICATE block counts, text and other blocks around it
  *   are ignored; the POSTed body is that block's (the line scan of lines 163-171);
@@ -344,15 +347,15 @@ export class Lxd extends FrameworkObject implements LxdProvider {
       this.logger.warning("certificate already provisioned. Skipping provision");
       return;
     }
-    this.logger.error(outcome.detail);
+    // Upstream logs the answer's body as it came (`logger.error(data)`).
+    this.logger.error(outcome.raw);
   }
 
   private unregisterCert(cert: unknown): void {
     const fp = this.certFingerprint(cert);
     this.logger.info(`removing certificate ${fp} from trust store`);
     const outcome = this.client().unregister(fp);
-    if (outcome.kind !== "removed") {
-      this.logger.error(outcome.kind === "failed" ? outcome.detail : "Certificate not found");
-    }
+    // Upstream: `if response.getcode() != 202: logger.error(data)`, a 200 and a 404 included.
+    if (outcome.status !== 202) this.logger.error(outcome.raw);
   }
 }
