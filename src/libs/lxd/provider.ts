@@ -31,7 +31,7 @@
  * - a missing node for the endpoint in this unit's `nodes` raises StopIteration (line 221), and
  *   the search stops at the first match: nodes after it are never looked at;
  * - a failed registration, and a removal answered anything but 202, log LXD's answer body as it
- *   came (lines 148-149, 194);
+ *   came (`_register_cert`, `_unregister_cert`);
  * - client certificates are read as pyOpenSSL's `load_certificate(FILETYPE_PEM, ...)` reads
  *   them (lines 156, 173): the first CERTIFICATE block counts, text and other blocks around it
  *   are ignored; the POSTed body is that block's (the line scan of lines 163-171);
