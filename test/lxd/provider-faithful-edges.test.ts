@@ -362,6 +362,16 @@ describe("faithful provider: ill-typed relation data fails as Python does", () =
     expect(takeRequests(world)).toEqual([]);
   });
 
+  it("client_certificates [null]: fails as a text without a certificate does (StringIO(None) is empty), and nothing reaches LXD", () => {
+    const { ctx, world, rel, state } = ready({ client_certificates: "[null]" });
+    expectCharmRaised(
+      () => ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state),
+      InvalidPemError,
+      /no "-----BEGIN CERTIFICATE-----" block/,
+    );
+    expect(takeRequests(world)).toEqual([]);
+  });
+
   it("a JSON object counts its keys as certificates, as Python's set(dict) does", () => {
     const { ctx, world, rel, state } = ready({
       client_certificates: JSON.stringify({ [c0.pem]: 1 }),

@@ -321,6 +321,9 @@ export class Lxd extends FrameworkObject implements LxdProvider {
    * it: the first CERTIFICATE block of the text (see firstCertificatePem).
    */
   private loadCertificate(cert: unknown): string {
+    // io.StringIO(None) is an empty buffer, and load_certificate(FILETYPE_PEM, None) reads an
+    // empty one: a null fails as a text without a certificate does, not as a TypeError.
+    if (cert === null) return this.loadCertificate("");
     if (typeof cert !== "string") {
       throw new PythonTypeError(
         `initial_value must be str or None, not ${pythonTypeName(cert)} (certificate ${JSON.stringify(cert)})`,
