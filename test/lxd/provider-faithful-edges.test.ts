@@ -309,6 +309,12 @@ describe("faithful provider: this unit's own nodes", () => {
       /^string indices must be integers$/,
     ],
     ["nodes that are a number", () => 5, PythonTypeError, /^'int' object is not iterable$/],
+    [
+      "nodes that are a string (its characters are iterated)",
+      () => "ab",
+      PythonTypeError,
+      /^string indices must be integers$/,
+    ],
   ])(
     "%s fails the hook as Python's next() over the nodes does, before LXD is asked anything",
     (_label, nodesFor, type, message) => {
