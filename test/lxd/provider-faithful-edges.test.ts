@@ -309,6 +309,7 @@ describe("faithful provider: this unit's own nodes", () => {
       /^string indices must be integers$/,
     ],
     ["nodes that are a number", () => 5, PythonTypeError, /^'int' object is not iterable$/],
+    ["nodes that are null", () => null, PythonTypeError, /^'NoneType' object is not iterable$/],
     [
       "nodes that are a string (its characters are iterated)",
       () => "ab",
