@@ -27,6 +27,7 @@ import {
   integratorContext,
   type LxdWorld,
   nodesOf,
+  providerProbeSpec,
 } from "./helpers.js";
 
 const OWNER = "LxdIntegratorCharm/Lxd[api]";
@@ -64,25 +65,22 @@ function publishedNode(world: LxdWorld, trustedCertsFp: unknown = []) {
 
 /**
  * A ready integrator and a relation whose remote unit 0 has `remote`; this unit's `nodes` is
- * `localNodes` (default: what relation-joined publishes). The request log starts empty.
+ * `nodesFor(world)`, any JSON value. The request log starts empty.
  */
-function ready(remote: Record<string, string>, localNodes?: unknown[]) {
+function readyWithNodes(remote: Record<string, string>, nodesFor: (world: LxdWorld) => unknown) {
   const { ctx, world } = integratorContext(LxdIntegratorCharm);
-  const nodes = localNodes ?? [publishedNode(world)];
-  const rel = apiRelation({ 0: remote }, { localUnitData: { nodes: JSON.stringify(nodes) } });
+  const rel = apiRelation(
+    { 0: remote },
+    { localUnitData: { nodes: JSON.stringify(nodesFor(world)) } },
+  );
   const state = installed(ctx, world, { relations: [rel] });
   world.server.clearRequestLog();
   return { ctx, world, rel, state };
 }
 
-/** As `ready`, with this unit's `nodes` any JSON value. */
-function readyWithNodes(remote: Record<string, string>, nodes: unknown) {
-  const { ctx, world } = integratorContext(LxdIntegratorCharm);
-  const rel = apiRelation({ 0: remote }, { localUnitData: { nodes: JSON.stringify(nodes) } });
-  const state = installed(ctx, world, { relations: [rel] });
-  world.server.clearRequestLog();
-  return { ctx, world, rel, state };
-}
+/** As readyWithNodes, `nodes` being `localNodes` (default: what relation-joined publishes). */
+const ready = (remote: Record<string, string>, localNodes?: unknown[]) =>
+  readyWithNodes(remote, (world) => localNodes ?? [publishedNode(world)]);
 
 describe("faithful provider: the requirer's trusted_certs_fp, when a requirer writes certificates there", () => {
   // Upstream: removed = set(trusted_certs_fp) - set(client_certificates), each unregistered;
@@ -318,20 +316,16 @@ describe("faithful provider: this unit's own nodes", () => {
     ],
   ])(
     "%s fails the hook as Python's next() over the nodes does, before LXD is asked anything",
-    (_label, nodesFor, type, message) => {
-      const { world } = integratorContext(LxdIntegratorCharm);
-      const {
-        ctx,
-        rel,
-        state,
-        world: w,
-      } = readyWithNodes(certsBag(c0.pem), nodesFor(publishedNode(world)));
+    (_label, nodesAround, type, message) => {
+      const { ctx, rel, state, world } = readyWithNodes(certsBag(c0.pem), (w) =>
+        nodesAround(publishedNode(w)),
+      );
       expectCharmRaised(
         () => ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state),
         type,
         message,
       );
-      expect(takeRequests(w)).toEqual([]);
+      expect(takeRequests(world)).toEqual([]);
     },
   );
 
@@ -531,22 +525,11 @@ class LxdProbeCharm extends CharmBase {
 }
 
 describe("faithful provider: what a charm reads from it", () => {
-  const spec = {
-    meta: { name: "lxd-integrator", provides: { api: { interface: "lxd" } } },
-    config: {
-      options: {
-        endpoint: { type: "string" as const },
-        cert: { type: "string" as const },
-        key: { type: "string" as const },
-        server: { type: "string" as const },
-      },
-    },
-  };
   const probeOwner = "LxdProbeCharm/Lxd[api]";
 
   it("nothing before credentials; endpoint, server name and the stored state after", () => {
     const world = buildLxdWorld();
-    const ctx = new Context(LxdProbeCharm, { ...spec, external: world.external });
+    const ctx = new Context(LxdProbeCharm, { ...providerProbeSpec, external: world.external });
     let state = ctx.run(ctx.on.updateStatus(), new State());
     expect(LxdProbeCharm.seen).toEqual({
       isJoined: false,
@@ -590,7 +573,7 @@ describe("faithful provider: what a charm reads from it", () => {
 
   it("isJoined: whether the endpoint has a relation; with two it raises, as get_relation does", () => {
     const world = buildLxdWorld();
-    const ctx = new Context(LxdProbeCharm, { ...spec, external: world.external });
+    const ctx = new Context(LxdProbeCharm, { ...providerProbeSpec, external: world.external });
     const one = apiRelation({ 0: {} }, { remoteAppName: "one" });
     ctx.run(ctx.on.updateStatus(), new State({ relations: [one] }));
     expect(LxdProbeCharm.seen?.isJoined).toBe(true);
