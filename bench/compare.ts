@@ -1,9 +1,10 @@
 /**
  * Compares two builds of charmsim in one process, alternating rounds, on one workload of
  * `npm run bench`: `sim` (the default: 2 v1 providers and 20 v1 requirers settled from deploy,
- * fresh each time; hooks/s) or `context-fresh` (`--workload context-fresh`: Context.run of the v1
+ * fresh each time; hooks/s), `context-fresh` (`--workload context-fresh`: Context.run of the v1
  * requirer on relation-changed, a new Relation and State each run, as context_run_fresh_us;
- * runs/s).
+ * runs/s) or `fuzz` (`--workload fuzz`: the cases of the default campaigns, what `npm run fuzz`
+ * runs, taken in turn, 8 runs each with the round's seeds; fuzz runs/s).
  * This machine varies by 30% and more between processes; alternating rounds inside one process
  * is the steadiest comparison found, so every performance claim is made with it.
  *
@@ -23,12 +24,39 @@ interface Build {
   readonly name: string;
   /** One piece of the workload; returns how many units (hooks, runs) it did. */
   readonly settle: (seed: number) => number;
+  /**
+   * Pieces per round, when pieces differ in cost (fuzz cases): a round then does exactly these
+   * many, so both builds do the same work; otherwise a round lasts roundMs.
+   */
+  readonly piecesPerRound?: number;
 }
 
-type Workload = "sim" | "context-fresh";
+type Workload = "sim" | "context-fresh" | "fuzz";
+const WORKLOADS: readonly string[] = ["sim", "context-fresh", "fuzz"];
+
+interface FuzzApi {
+  readonly CAMPAIGN_NAMES: readonly string[];
+  loadCampaign(name: string): Promise<unknown[]>;
+  runCase(c: unknown, options: { seed: number; runs: number }): { runs: number };
+}
 
 async function load(dist: string, name: string, workload: Workload): Promise<Build> {
   const url = (p: string) => pathToFileURL(resolve(dist, p)).href;
+  if (workload === "fuzz") {
+    const api: FuzzApi = {
+      ...(await import(url("fuzz/campaigns/bundled.js"))),
+      ...(await import(url("fuzz/campaign.js"))),
+    };
+    const cases: unknown[] = [];
+    for (const campaign of api.CAMPAIGN_NAMES) cases.push(...(await api.loadCampaign(campaign)));
+    // Each round runs every case once (8 runs, seeded by the round), so both builds do the
+    // same work whatever their speed.
+    return {
+      name,
+      settle: (seed) => api.runCase(cases[seed % cases.length], { seed, runs: 8 }).runs,
+      piecesPerRound: cases.length,
+    };
+  }
   const charms = await import(url("charms/certificate-transfer/index.js"));
   const lib = await import(url("index.js"));
   const pki = await import(url("pki/fixtures.js"));
@@ -75,10 +103,12 @@ function round(build: Build, ms: number, seed: { next: number }): number {
   let hooks = 0;
   const t0 = performance.now();
   let elapsed = 0;
+  let pieces = 0;
   do {
     hooks += build.settle(seed.next++);
+    pieces += 1;
     elapsed = performance.now() - t0;
-  } while (elapsed < ms);
+  } while (build.piecesPerRound === undefined ? elapsed < ms : pieces < build.piecesPerRound);
   return (hooks / elapsed) * 1000;
 }
 
@@ -91,19 +121,19 @@ const argv = process.argv.slice(2);
 const w = argv.indexOf("--workload");
 const workload = w >= 0 ? argv.splice(w, 2)[1] : "sim";
 const [baseDir, candDir, roundsArg, msArg] = argv;
-if (!baseDir || !candDir || (workload !== "sim" && workload !== "context-fresh")) {
+if (!baseDir || !candDir || !WORKLOADS.includes(workload ?? "")) {
   process.stderr.write(
-    "usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs] [--workload sim|context-fresh]\n",
+    "usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs] [--workload sim|context-fresh|fuzz]\n",
   );
   process.exit(2);
 }
-const unit = workload === "sim" ? "hooks/s" : "runs/s";
+const unit = workload === "sim" ? "hooks/s" : workload === "fuzz" ? "fuzz runs/s" : "runs/s";
 const rounds = Number(roundsArg ?? 20);
 const ms = Number(msArg ?? 300);
-const base = await load(baseDir, "baseline", workload);
-const cand = await load(candDir, "candidate", workload);
+const base = await load(baseDir, "baseline", workload as Workload);
+const cand = await load(candDir, "candidate", workload as Workload);
 // The same seeds for both builds, so each round settles the same models.
-for (let i = 0; i < 4; i++) {
+for (let i = 0; i < (workload === "fuzz" ? 1 : 4); i++) {
   round(base, ms, { next: 1 });
   round(cand, ms, { next: 1 });
 }
@@ -124,5 +154,5 @@ process.stdout.write(
   `workload ${workload}\n` +
     `baseline  ${unit} median ${fmt(quantile(rates.baseline ?? [], 0.5))}\n` +
     `candidate ${unit} median ${fmt(quantile(rates.candidate ?? [], 0.5))}\n` +
-    `candidate/baseline ratio: median ${quantile(ratios, 0.5).toFixed(3)} (quartiles ${quantile(ratios, 0.25).toFixed(3)}-${quantile(ratios, 0.75).toFixed(3)}, ${rounds} rounds of ${ms} ms)\n`,
+    `candidate/baseline ratio: median ${quantile(ratios, 0.5).toFixed(3)} (quartiles ${quantile(ratios, 0.25).toFixed(3)}-${quantile(ratios, 0.75).toFixed(3)}, ${rounds} rounds of ${base.piecesPerRound === undefined ? `${ms} ms` : `${base.piecesPerRound} cases`})\n`,
 );

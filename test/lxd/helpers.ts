@@ -133,3 +133,19 @@ export const fakeProviderSpec = {
     },
   },
 };
+
+/**
+ * Metadata of the test charms that drive an lxd provider object directly: the `api` endpoint,
+ * and the credentials as string config options.
+ */
+export const providerProbeSpec = {
+  meta: { name: "lxd-integrator", provides: { api: { interface: "lxd" } } },
+  config: {
+    options: {
+      endpoint: { type: "string" as const },
+      cert: { type: "string" as const },
+      key: { type: "string" as const },
+      server: { type: "string" as const },
+    },
+  },
+};

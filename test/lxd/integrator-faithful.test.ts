@@ -467,8 +467,9 @@ describe("faithful integrator: relation-changed", () => {
     const out = ctx.run(ctx.on.relationChanged(rel), state);
     expect(world.server.isTrusted(c0.fingerprint)).toBe(false);
     expect(nodesOf(out, rel.id)[0]?.trusted_certs_fp).toEqual([c0.fingerprint]);
+    // Upstream logs the body as it came (logger.error(data)).
     expect(ctx.jujuLog.filter((l) => l.level === "ERROR").map((l) => l.message)).toEqual([
-      "internal server error",
+      '{"type":"error","error":"internal server error","error_code":500}',
     ]);
   });
 

@@ -20,7 +20,12 @@ import { type Relation, State } from "../../src/model/state.js";
 import { ActiveStatus, WaitingStatus } from "../../src/model/status.js";
 import { fixtureCertificate, fixtureServerCert } from "../../src/pki/fixtures.js";
 import { subjectCommonName } from "../../src/pki/x509.js";
-import { certsBag, nodesOf, apiRelation as sharedApiRelation } from "./helpers.js";
+import {
+  certsBag,
+  nodesOf,
+  providerProbeSpec,
+  apiRelation as sharedApiRelation,
+} from "./helpers.js";
 
 class ProviderProbeCharm extends CharmBase {
   /** What the provider's `stored` and setCredentials returned in the last hook. */
@@ -67,18 +72,6 @@ class ProviderProbeCharm extends CharmBase {
   }
 }
 
-const spec = {
-  meta: { name: "lxd-integrator", provides: { api: { interface: "lxd" } } },
-  config: {
-    options: {
-      endpoint: { type: "string" as const },
-      cert: { type: "string" as const },
-      key: { type: "string" as const },
-      server: { type: "string" as const },
-    },
-  },
-};
-
 const OWNER = "ProviderProbeCharm/LxdFixed[api]";
 const TAG = "juju-lxd-integrator:";
 const c0 = fixtureCertificateFor(0);
@@ -109,7 +102,7 @@ function storedOf(state: State): LxdFixedState {
 /** A Context on a fresh LXD world; `requests()` returns and clears the requests since the last call. */
 function setup() {
   const world = buildLxdWorld();
-  const ctx = new Context(ProviderProbeCharm, { ...spec, external: world.external });
+  const ctx = new Context(ProviderProbeCharm, { ...providerProbeSpec, external: world.external });
   const requests = (server = world.server) => {
     const out = server.requests.map((r) => `${r.method} ${r.path}`);
     server.clearRequestLog();

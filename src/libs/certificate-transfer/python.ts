@@ -15,16 +15,28 @@ import { BoundedCache } from "../../model/bounded-cache.js";
 /** A value as Python's `json.loads` returns it: ints are bigints, floats are numbers. */
 export type PyJson = null | boolean | string | bigint | number | PyJson[] | Map<string, PyJson>;
 
-/** Python `json.JSONDecodeError`: the text is not JSON. Upstream catches this one. */
+/**
+ * Python `json.JSONDecodeError`: the text is not JSON. Upstream catches this one: v0's
+ * `_load_relation_data` tries every value of a bag and keeps those that do not parse (a PEM, say)
+ * as they are, so one is raised for most values it reads. No stack trace is captured: nothing
+ * reads it, and capturing it cost more than the parse.
+ */
 export class JsonDecodeError extends Error {
-  override name = "JsonDecodeError";
-  constructor(
-    readonly reason: string,
-    readonly position: number,
-  ) {
-    super(`${reason}: char ${position}`);
+  declare readonly reason: string;
+  declare readonly position: number;
+  constructor(reason: string, position: number) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(`${reason}: char ${position}`);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    this.reason = reason;
+    this.position = position;
   }
 }
+JsonDecodeError.prototype.name = "JsonDecodeError";
 
 /**
  * An integer literal longer than Python's default `int` conversion limit (4300 digits). Python

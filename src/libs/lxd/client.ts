@@ -140,15 +140,25 @@ export interface LxdServerInfo {
 export type RegisterOutcome =
   | { readonly kind: "added" }
   | { readonly kind: "already-trusted" }
-  | { readonly kind: "failed"; readonly status: number; readonly detail: string };
+  | {
+      readonly kind: "failed";
+      readonly status: number;
+      readonly detail: string;
+      /** The answer's body as sent (what upstream reads with `response.read()` and logs). */
+      readonly raw: string;
+    };
 
-/** The outcome of `DELETE /1.0/certificates/{fingerprint}`. */
-export type UnregisterOutcome =
+/** The outcome of `DELETE /1.0/certificates/{fingerprint}`, with the status and body as sent. */
+export type UnregisterOutcome = (
   | { readonly kind: "removed" }
   | { readonly kind: "not-found" }
-  | { readonly kind: "failed"; readonly status: number; readonly detail: string };
+  | { readonly kind: "failed"; readonly detail: string }
+) & { readonly status: number; readonly raw: string };
 
-/** The body's error text (or the whole body), as upstream reads the raw answer. */
+/** The body of an answer as LXD sends it (JSON). */
+const rawBody = (response: LxdResponse): string => JSON.stringify(response.body);
+
+/** The body's error text, or the whole body when it carries none. */
 function detailOf(response: LxdResponse): string {
   const err = errorBodySchema.safeParse(response.body);
   return err.success ? err.data.error : JSON.stringify(response.body);
@@ -253,15 +263,16 @@ export class LxdClient {
     if (JSON.stringify(response.body).includes("Certificate already in trust store")) {
       return { kind: "already-trusted" };
     }
-    return { kind: "failed", status: response.status, detail };
+    return { kind: "failed", status: response.status, detail, raw: rawBody(response) };
   }
 
   /** `DELETE /1.0/certificates/{fingerprint}`. */
   unregister(fingerprint: string): UnregisterOutcome {
     const response = this.request("DELETE", `/1.0/certificates/${fingerprint}`);
-    if (response.status === 202 || response.status === 200) return { kind: "removed" };
-    if (response.status === 404) return { kind: "not-found" };
-    return { kind: "failed", status: response.status, detail: detailOf(response) };
+    const answer = { status: response.status, raw: rawBody(response) };
+    if (response.status === 202 || response.status === 200) return { kind: "removed", ...answer };
+    if (response.status === 404) return { kind: "not-found", ...answer };
+    return { kind: "failed", detail: detailOf(response), ...answer };
   }
 }
 

@@ -346,6 +346,26 @@ describe("the library's errors", () => {
     expect(String(e)).toBe("DataValidationError: failed to validate databag: {}");
     expect(Error.stackTraceLimit).toBe(limit); // restored for everything else
   });
+
+  it("JsonDecodeError carries Python's message, reason and position, and no stack frames", () => {
+    const limit = Error.stackTraceLimit;
+    let caught: unknown;
+    try {
+      pyJsonLoads("-----BEGIN CERTIFICATE-----");
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(JsonDecodeError);
+    const e = caught as JsonDecodeError;
+    expect(e.name).toBe("JsonDecodeError");
+    expect(e.reason).toBe("Expecting value");
+    expect(e.position).toBe(0);
+    expect(String(e)).toBe("JsonDecodeError: Expecting value: char 0");
+    // v0 raises one for most values it reads (every PEM): none captures a stack trace.
+    expect(e.stack).toBe("JsonDecodeError: Expecting value: char 0");
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error("x").stack).toMatch(/\n\s+at /);
+  });
 });
 
 describe("parseErrorMessage (v1 library log line)", () => {
