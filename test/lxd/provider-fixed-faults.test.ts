@@ -830,6 +830,27 @@ describe("LxdFixed registering a certificate", () => {
     expect(ctx.jujuLog.some((l) => l.message.includes("back in reach"))).toBe(false);
   });
 
+  it("never at relation-departed: a wanted certificate missing from LXD waits for the next hook that is not a departure", () => {
+    const { world, ctx, requests, trusted } = setup();
+    const rel = apiRelation({ 0: certsBag(c0.pem), 1: certsBag(c1.pem) });
+    let state = ctx.run(
+      ctx.on.install(),
+      new State({ config: configFor(world), relations: [rel] }),
+    );
+    expect(trusted()).toEqual(sorted(c0.fingerprint, c1.fingerprint));
+    // The operator removes c0 by hand; then consumer/1 leaves.
+    world.server.untrust(c0.fingerprint);
+    requests();
+    state = ctx.run(ctx.on.relationDeparted(rel, { remoteUnit: 1, departingUnit: 1 }), state);
+    expect(requests()).toEqual([LIST, del(c1.fingerprint)]);
+    expect(trusted()).toEqual([]);
+    // The next relation hook that is not a departure brings c0 back.
+    const next = withRemote(state, rel, { 0: certsBag(c0.pem) });
+    state = ctx.run(ctx.on.relationChanged(next.rel, { remoteUnit: 0 }), next.state);
+    expect(requests()).toEqual([LIST, POST]);
+    expect(trusted()).toEqual([c0.fingerprint]);
+  });
+
   it("at relation-joined, the same", () => {
     const { world, ctx, requests, trusted } = setup();
     let state = ctx.run(ctx.on.install(), new State({ config: configFor(world) }));
