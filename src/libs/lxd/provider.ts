@@ -118,31 +118,26 @@ function pythonTypeName(value: unknown): string {
   }
 }
 
-/**
- * Python's `set(value)` over a JSON-decoded value, as an ordered list of distinct members:
- * a list gives its items (lists and dicts inside are unhashable), a string its characters, a
- * dict its keys; anything else is not iterable.
- */
-export function pythonSet(value: unknown): unknown[] {
-  if (typeof value === "string") return [...new Set(value)];
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      if (item !== null && typeof item === "object") {
-        throw new PythonTypeError(`unhashable type: '${pythonTypeName(item)}'`);
-      }
-    }
-    return [...new Set(value)];
-  }
-  if (value !== null && typeof value === "object") return Object.keys(value);
-  throw new PythonTypeError(`'${pythonTypeName(value)}' object is not iterable`);
-}
-
 /** Python's `iter(value)` over a JSON-decoded value: a list's items, a string's characters, a dict's keys. */
 function pythonIter(value: unknown): unknown[] {
   if (typeof value === "string") return [...value];
   if (Array.isArray(value)) return value;
   if (value !== null && typeof value === "object") return Object.keys(value);
   throw new PythonTypeError(`'${pythonTypeName(value)}' object is not iterable`);
+}
+
+/**
+ * Python's `set(value)` over a JSON-decoded value, as an ordered list of distinct members: what
+ * `iter` gives, where lists and dicts are unhashable.
+ */
+export function pythonSet(value: unknown): unknown[] {
+  const items = pythonIter(value);
+  for (const item of items) {
+    if (item !== null && typeof item === "object") {
+      throw new PythonTypeError(`unhashable type: '${pythonTypeName(item)}'`);
+    }
+  }
+  return [...new Set(items)];
 }
 
 /** Python's `value[key]` with a str key over a JSON-decoded value. */
