@@ -161,7 +161,7 @@ const rawBody = (response: LxdResponse): string => JSON.stringify(response.body)
 /** The body's error text, or the whole body when it carries none. */
 function detailOf(response: LxdResponse): string {
   const err = errorBodySchema.safeParse(response.body);
-  return err.success ? err.data.error : JSON.stringify(response.body);
+  return err.success ? err.data.error : rawBody(response);
 }
 
 /** A client bound to one identity, for the length of one hook. */
@@ -259,11 +259,9 @@ export class LxdClient {
       name,
     });
     if (response.status >= 200 && response.status < 300) return { kind: "added" };
-    const detail = detailOf(response);
-    if (JSON.stringify(response.body).includes("Certificate already in trust store")) {
-      return { kind: "already-trusted" };
-    }
-    return { kind: "failed", status: response.status, detail, raw: rawBody(response) };
+    const raw = rawBody(response);
+    if (raw.includes("Certificate already in trust store")) return { kind: "already-trusted" };
+    return { kind: "failed", status: response.status, detail: detailOf(response), raw };
   }
 
   /** `DELETE /1.0/certificates/{fingerprint}`. */
