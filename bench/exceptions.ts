@@ -61,10 +61,12 @@ let unit = "hooks";
 if (workload === "sim") {
   const pems = fixtureClientCerts().map((c) => c.certPem);
   const Provider = makeV1ProviderCharm({ certificates: pems.slice(0, 3) });
+  const providerSpec = charmSpec(v1ProviderSpec());
+  const requirerSpec = charmSpec(v1RequirerSpec());
   for (let seed = 1; seed <= 5; seed++) {
     const sim = new Simulation({ seed, recordLogs: true });
-    sim.deploy("ca", Provider, { spec: charmSpec(v1ProviderSpec()), units: 2 });
-    sim.deploy("app", V1RequirerCharm, { spec: charmSpec(v1RequirerSpec()), units: 20 });
+    sim.deploy("ca", Provider, { spec: providerSpec, units: 2 });
+    sim.deploy("app", V1RequirerCharm, { spec: requirerSpec, units: 20 });
     sim.integrate("ca:certificates", "app:certificates");
     work += sim.settle();
   }
