@@ -21,12 +21,63 @@ export type CaseSource =
   | { readonly kind: "campaign"; readonly campaign: CampaignName; readonly caseIndex: number }
   | { readonly kind: "config"; readonly file: string; readonly caseIndex: number };
 
-/** One case to run: its place in the plan, where it comes from, its seed and runs. */
+/**
+ * One case to run: its place in the plan, where it comes from, its seed and runs, and what it is
+ * expected to cost (runs times the case's relative cost per run; it decides only the order).
+ */
 export interface CaseTask {
   readonly index: number;
   readonly source: CaseSource;
   readonly seed: number;
   readonly runs: number;
+  readonly cost: number;
+}
+
+/** The cases of one campaign, or of one config file, share their code: they are one family. */
+export function familyOf(source: CaseSource): string {
+  return source.kind === "campaign" ? `campaign ${source.campaign}` : `config ${source.file}`;
+}
+
+/**
+ * Hands the tasks out to `threads` threads, costliest first, keeping each family on one thread
+ * while it can. Every worker thread is a V8 isolate of its own that compiles the code it runs
+ * hot, on the same cores as the cases: a thread that runs one library's cases compiles one
+ * library, where dealing the cases out in cost order had every thread compile them all. Each
+ * family is the home of one thread (the costliest family first, to the thread with the least
+ * work so far); a thread takes the costliest task left of its home families, and when none is
+ * left, the costliest task left of any family.
+ */
+export class TaskQueue {
+  private readonly left: CaseTask[];
+  private readonly home = new Map<string, number>();
+
+  constructor(tasks: readonly CaseTask[], threads: number) {
+    this.left = [...tasks].sort((a, b) => b.cost - a.cost || a.index - b.index);
+    const totals = new Map<string, number>();
+    for (const t of this.left) {
+      const family = familyOf(t.source);
+      totals.set(family, (totals.get(family) ?? 0) + t.cost);
+    }
+    const load = Array.from({ length: Math.max(1, threads) }, () => 0);
+    // Map order is first appearance in cost order: the stable tie-break.
+    const families = [...totals].sort((a, b) => b[1] - a[1]);
+    for (const [family, total] of families) {
+      const lightest = load.indexOf(Math.min(...load));
+      this.home.set(family, lightest);
+      load[lightest] = (load[lightest] ?? 0) + total;
+    }
+  }
+
+  /** The next task for `thread` (0-based), or undefined when every task has been handed out. */
+  next(thread: number): CaseTask | undefined {
+    let at = this.left.findIndex((t) => this.home.get(familyOf(t.source)) === thread);
+    if (at < 0) at = 0;
+    return this.left.splice(at, 1)[0];
+  }
+
+  get size(): number {
+    return this.left.length;
+  }
 }
 
 export type WorkerMessage =
@@ -71,8 +122,8 @@ function startWorker(): Worker {
 }
 
 /**
- * Runs `tasks` on `workers` threads (at most one per task), handing each thread the next task in
- * plan order when it finishes one. Resolves when all are done; rejects on the first case that
+ * Runs `tasks` on `workers` threads (at most one per task), handing each thread its next task
+ * (TaskQueue) when it finishes one. Resolves when all are done; rejects on the first case that
  * throws (the other threads are stopped).
  */
 export function runPool(
@@ -81,7 +132,7 @@ export function runPool(
   events: PoolEvents,
 ): Promise<void> {
   const count = Math.min(workers, tasks.length);
-  let next = 0;
+  const queue = new TaskQueue(tasks, count);
   let finished = 0;
   return new Promise<void>((resolve, reject) => {
     if (tasks.length === 0) {
@@ -99,8 +150,8 @@ export function runPool(
       stop();
       reject(error);
     };
-    const feed = (thread: Worker) => {
-      const task = tasks[next++];
+    const feed = (thread: Worker, at: number) => {
+      const task = queue.next(at);
       if (task === undefined) return;
       events.started(task.index);
       thread.postMessage(task);
@@ -120,12 +171,12 @@ export function runPool(
           if (finished === tasks.length) {
             stop();
             resolve();
-          } else feed(thread);
+          } else feed(thread, w);
         }
       });
       thread.on("error", fail);
       thread.on("exit", (code) => fail(new Error(`a fuzz worker stopped (exit code ${code})`)));
-      feed(thread);
+      feed(thread, w);
     }
   });
 }

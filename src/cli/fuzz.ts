@@ -148,14 +148,15 @@ export async function fuzz(options: FuzzOptions, info: CommandInfo, io: CliIo): 
   const findingAt: (Finding | null)[] = plan.map(() => null);
   const started = Date.now();
   const workers = options.workers ?? defaultWorkers();
-  // The costliest cases first (runs times cost per run), so that no long case is left to run
-  // alone at the end; the report keeps plan order whatever order the cases ran in.
+  // Each case's expected cost (runs times cost per run): the pool starts the costliest first, so
+  // that no long case is left to run alone at the end; the report keeps plan order whatever order
+  // the cases ran in.
   const costOf = (i: number) => (plan[i]?.runs ?? 0) * (plan[i]?.fuzzCase.cost ?? 1);
-  const pooled: CaseTask[] = plan
-    .flatMap(({ origin, seed, runs }, index) =>
-      origin !== null && workers > 1 ? [{ index, source: origin, seed, runs }] : [],
-    )
-    .sort((a, b) => costOf(b.index) - costOf(a.index) || a.index - b.index);
+  const pooled: CaseTask[] = plan.flatMap(({ origin, seed, runs }, index) =>
+    origin !== null && workers > 1
+      ? [{ index, source: origin, seed, runs, cost: costOf(index) }]
+      : [],
+  );
   for (const [i, { fuzzCase, label, runs, seed, origin }] of plan.entries()) {
     if (origin !== null && workers > 1) continue;
     progress.caseStarted(i, label);
