@@ -163,17 +163,25 @@ export function isCertificateDer(der: Uint8Array): boolean {
   return signature !== null && signature.tag === 0x03 && signature.end === outer.end;
 }
 
+// Every reader of relation data checks the same few certificate texts on every hook.
+const certificatePemCache = new BoundedCache<boolean>(4096);
+
 /**
  * True when the text is a single well-formed PEM certificate block whose body decodes to
  * certificate-shaped DER (see isCertificateDer). Never throws.
  */
 export function isCertificatePem(text: unknown): boolean {
   if (typeof text !== "string") return false;
+  const cached = certificatePemCache.get(text);
+  if (cached !== undefined) return cached;
+  let answer: boolean;
   try {
-    return isCertificateDer(pemToDer(text));
+    answer = isCertificateDer(pemToDer(text));
   } catch {
-    return false;
+    answer = false;
   }
+  certificatePemCache.set(text, answer);
+  return answer;
 }
 
 /**

@@ -118,6 +118,13 @@ describe("isCertificateDer and isCertificatePem", () => {
     expect(isCertificateDer(new Uint8Array([0x30, 0x02, 0x30, 0x00]))).toBe(false);
   });
 
+  it("answers the same when asked again (its answers are remembered by text)", () => {
+    const texts = [client.certPem, "not a certificate", client.keyPem, `${client.certPem}x`];
+    const first = texts.map((t) => isCertificatePem(t));
+    expect(first).toEqual([true, false, false, false]);
+    for (let i = 0; i < 3; i++) expect(texts.map((t) => isCertificatePem(t))).toEqual(first);
+  });
+
   it("rejects text that is not PEM, and non-strings, without throwing", () => {
     expect(isCertificatePem(client.keyPem)).toBe(false);
     expect(isCertificatePem("not a certificate")).toBe(false);
