@@ -234,11 +234,15 @@ function fail(status: number, error: string): LxdResponse {
 
 /** Client certificates already parsed, by PEM text: every request presents one. */
 const clientFingerprintCache = new BoundedCache<string>(4096);
-const keyPairCache = new BoundedCache<boolean>(1024);
+/**
+ * Whether a key matches a certificate, by certificate then key text: looked up without building a
+ * key of both texts (kilobytes) on every request.
+ */
+const keyPairCache = new BoundedCache<Map<string, boolean>>(1024);
 
 function keyMatchesCertificate(certPem: string, keyPem: string): boolean {
-  const cacheKey = `${certPem}\u0000${keyPem}`;
-  const cached = keyPairCache.get(cacheKey);
+  let byKey = keyPairCache.get(certPem);
+  const cached = byKey?.get(keyPem);
   if (cached !== undefined) return cached;
   let matches: boolean;
   try {
@@ -246,7 +250,13 @@ function keyMatchesCertificate(certPem: string, keyPem: string): boolean {
   } catch {
     matches = false;
   }
-  keyPairCache.set(cacheKey, matches);
+  if (byKey === undefined) {
+    byKey = new Map();
+    keyPairCache.set(certPem, byKey);
+  }
+  // A certificate meets a handful of keys; the bound keeps a long run's memory flat.
+  if (byKey.size >= 16) byKey.clear();
+  byKey.set(keyPem, matches);
   return matches;
 }
 

@@ -281,6 +281,18 @@ describe("TLS handshake", () => {
     expect(metadata(server.request("GET", "/1.0", options))).toMatchObject({ auth: "trusted" });
   });
 
+  it("judges each key of one certificate on its own, whatever came before", () => {
+    const right = { clientCertPem: admin.certPem, clientKeyPem: admin.keyPem };
+    const wrong = { clientCertPem: admin.certPem, clientKeyPem: alice.keyPem };
+    for (let i = 0; i < 2; i++) {
+      expect(metadata(server.request("GET", "/1.0", right))).toMatchObject({ auth: "trusted" });
+      expect(() => server.request("GET", "/1.0", wrong)).toThrow(/client key does not match/);
+    }
+    // Alice's key does match her own certificate.
+    const hers = { clientCertPem: alice.certPem, clientKeyPem: alice.keyPem };
+    expect(() => server.request("GET", "/1.0", hers)).not.toThrow();
+  });
+
   it.each([
     ["a pinned certificate of another server", { serverCertPem: alice.certPem }, /does not match/],
     ["a pinned certificate that is not PEM", { serverCertPem: "junk" }, /invalid server cert/],
