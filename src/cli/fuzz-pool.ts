@@ -122,61 +122,103 @@ function startWorker(): Worker {
 }
 
 /**
- * Runs `tasks` on `workers` threads (at most one per task), handing each thread its next task
- * (TaskQueue) when it finishes one. Resolves when all are done; rejects on the first case that
- * throws (the other threads are stopped).
+ * The worker threads of one `charmsim fuzz`. They are started before the main thread plans the
+ * run (loading campaigns or a config takes it most of a second), so that each thread's start and
+ * imports overlap the planning; until `run` they do not keep the process alive. `close` stops them
+ * all; `run` stops them when it ends.
  */
-export function runPool(
-  tasks: readonly CaseTask[],
-  workers: number,
-  events: PoolEvents,
-): Promise<void> {
-  const count = Math.min(workers, tasks.length);
-  const queue = new TaskQueue(tasks, count);
-  let finished = 0;
-  return new Promise<void>((resolve, reject) => {
-    if (tasks.length === 0) {
-      resolve();
-      return;
-    }
-    const threads: Worker[] = [];
-    let settled = false;
-    const stop = () => {
-      settled = true;
-      for (const t of threads) void t.terminate();
-    };
-    const fail = (error: Error) => {
-      if (settled) return;
-      stop();
-      reject(error);
-    };
-    const feed = (thread: Worker, at: number) => {
-      const task = queue.next(at);
-      if (task === undefined) return;
-      events.started(task.index);
-      thread.postMessage(task);
-    };
+export class WorkerPool {
+  private readonly threads: Worker[] = [];
+  /** An error or exit of a thread before `run` took charge of it. */
+  private early: Error | null = null;
+
+  constructor(count: number) {
     for (let w = 0; w < count; w++) {
       const thread = startWorker();
-      threads.push(thread);
-      thread.on("message", (message: WorkerMessage) => {
-        if (settled) return;
-        if (message.type === "ran") events.ran();
-        else if (message.type === "failed") {
-          if (message.input) fail(new InputError(message.input.what, message.input.issues));
-          else fail(new Error(`case ${message.index + 1} failed in a worker: ${message.error}`));
-        } else {
-          events.done(message.index, message.result, message.finding);
-          finished++;
-          if (finished === tasks.length) {
-            stop();
-            resolve();
-          } else feed(thread, w);
-        }
+      thread.unref();
+      thread.on("error", (error) => {
+        this.early ??= error;
       });
-      thread.on("error", fail);
-      thread.on("exit", (code) => fail(new Error(`a fuzz worker stopped (exit code ${code})`)));
-      feed(thread, w);
+      thread.on("exit", (code) => {
+        this.early ??= new Error(`a fuzz worker stopped (exit code ${code})`);
+      });
+      this.threads.push(thread);
     }
-  });
+  }
+
+  get size(): number {
+    return this.threads.length;
+  }
+
+  /** Stops every thread (whether or not `run` was called). */
+  close(): void {
+    for (const t of this.threads) {
+      t.removeAllListeners();
+      void t.terminate();
+    }
+  }
+
+  /**
+   * Runs `tasks` on the threads (at most one per task; the others are stopped), handing each
+   * thread its next task (TaskQueue) when it finishes one. Resolves when all are done; rejects on
+   * the first case that throws. Either way the threads are stopped.
+   */
+  run(tasks: readonly CaseTask[], events: PoolEvents): Promise<void> {
+    const threads = this.threads.slice(0, Math.min(this.threads.length, tasks.length));
+    for (const t of this.threads.slice(threads.length)) {
+      t.removeAllListeners();
+      void t.terminate();
+    }
+    const queue = new TaskQueue(tasks, threads.length);
+    let finished = 0;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const stop = () => {
+        settled = true;
+        this.close();
+      };
+      const fail = (error: Error) => {
+        if (settled) return;
+        stop();
+        reject(error);
+      };
+      if (tasks.length === 0) {
+        stop();
+        resolve();
+        return;
+      }
+      if (this.early !== null) {
+        fail(this.early);
+        return;
+      }
+      const feed = (thread: Worker, at: number) => {
+        const task = queue.next(at);
+        if (task === undefined) return;
+        events.started(task.index);
+        thread.postMessage(task);
+      };
+      threads.forEach((thread, w) => {
+        thread.removeAllListeners();
+        thread.ref();
+        thread.on("message", (message: WorkerMessage) => {
+          if (settled) return;
+          if (message.type === "ran") events.ran();
+          else if (message.type === "failed") {
+            if (message.input) fail(new InputError(message.input.what, message.input.issues));
+            else fail(new Error(`case ${message.index + 1} failed in a worker: ${message.error}`));
+          } else {
+            events.done(message.index, message.result, message.finding);
+            finished++;
+            if (finished === tasks.length) {
+              stop();
+              resolve();
+            } else feed(thread, w);
+          }
+        });
+        thread.on("error", fail);
+        thread.on("exit", (code) => fail(new Error(`a fuzz worker stopped (exit code ${code})`)));
+        feed(thread, w);
+      });
+    });
+  }
 }

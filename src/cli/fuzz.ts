@@ -29,7 +29,7 @@ import {
   shardRuns,
   UsageError,
 } from "./common.js";
-import { type CaseSource, type CaseTask, defaultWorkers, runPool } from "./fuzz-pool.js";
+import { type CaseSource, type CaseTask, defaultWorkers, WorkerPool } from "./fuzz-pool.js";
 import { fuzzProgress } from "./progress.js";
 
 export interface FuzzOptions {
@@ -104,6 +104,24 @@ export async function fuzz(options: FuzzOptions, info: CommandInfo, io: CliIo): 
   // Before anything runs: a report that cannot be written is found now, not after the campaign.
   const outProblem = reportDirProblem(options.out);
   if (outProblem !== null) throw new UsageError(outProblem);
+  const workers = options.workers ?? defaultWorkers();
+  // Started now, so that the threads start while this one plans the run.
+  const pool = workers > 1 ? new WorkerPool(workers) : null;
+  try {
+    return await planAndRun(options, info, io, names, pool);
+  } finally {
+    pool?.close();
+  }
+}
+
+/** Loads the cases, runs them (on `pool`'s threads when there is one), writes the report. */
+async function planAndRun(
+  options: FuzzOptions,
+  info: CommandInfo,
+  io: CliIo,
+  names: string[],
+  pool: WorkerPool | null,
+): Promise<number> {
   const cases: FuzzCase[] = [];
   let recordConfig: (finding: Finding) => Finding = (f) => f;
   if (options.config !== undefined) {
@@ -147,18 +165,17 @@ export async function fuzz(options: FuzzOptions, info: CommandInfo, io: CliIo): 
   const resultAt: (CaseResult | undefined)[] = plan.map(() => undefined);
   const findingAt: (Finding | null)[] = plan.map(() => null);
   const started = Date.now();
-  const workers = options.workers ?? defaultWorkers();
   // Each case's expected cost (runs times cost per run): the pool starts the costliest first, so
   // that no long case is left to run alone at the end; the report keeps plan order whatever order
   // the cases ran in.
   const costOf = (i: number) => (plan[i]?.runs ?? 0) * (plan[i]?.fuzzCase.cost ?? 1);
   const pooled: CaseTask[] = plan.flatMap(({ origin, seed, runs }, index) =>
-    origin !== null && workers > 1
+    origin !== null && pool !== null
       ? [{ index, source: origin, seed, runs, cost: costOf(index) }]
       : [],
   );
   for (const [i, { fuzzCase, label, runs, seed, origin }] of plan.entries()) {
-    if (origin !== null && workers > 1) continue;
+    if (origin !== null && pool !== null) continue;
     progress.caseStarted(i, label);
     const result = runCase(fuzzCase, { seed, runs, onRun: () => progress.ran() });
     resultAt[i] = result;
@@ -166,7 +183,7 @@ export async function fuzz(options: FuzzOptions, info: CommandInfo, io: CliIo): 
     findingAt[i] = finding ? recordConfig(finding) : null;
     progress.caseDone(i, label, result);
   }
-  await runPool(pooled, workers, {
+  await pool?.run(pooled, {
     started: (i) => progress.caseStarted(i, plan[i]?.label ?? ""),
     ran: () => progress.ran(),
     done: (i, result, finding) => {

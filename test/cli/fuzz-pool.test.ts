@@ -4,7 +4,14 @@
  * left at home taking the costliest task left of any family.
  */
 import { describe, expect, it } from "vitest";
-import { type CaseSource, type CaseTask, familyOf, TaskQueue } from "../../src/cli/fuzz-pool.js";
+import {
+  type CaseSource,
+  type CaseTask,
+  familyOf,
+  TaskQueue,
+  WorkerPool,
+} from "../../src/cli/fuzz-pool.js";
+import type { CaseResult } from "../../src/fuzz/campaign.js";
 import type { CampaignName } from "../../src/fuzz/campaigns/bundled.js";
 
 let counter = 0;
@@ -109,5 +116,56 @@ describe("TaskQueue", () => {
     const q = new TaskQueue(tasks, 3);
     expect(q.next(2)?.index).toBe(tasks[0]?.index);
     expect(q.next(0)?.index).toBe(tasks[1]?.index);
+  });
+});
+
+describe("WorkerPool", () => {
+  const events = (done: Map<number, CaseResult>) => ({
+    started: () => {},
+    ran: () => {},
+    done: (i: number, result: CaseResult) => {
+      done.set(i, result);
+    },
+  });
+
+  it("resolves at once with nothing to run, and stops its threads", async () => {
+    const pool = new WorkerPool(2);
+    expect(pool.size).toBe(2);
+    await expect(pool.run([], events(new Map()))).resolves.toBeUndefined();
+  });
+
+  it("runs the cases on as many threads as there are cases, each case once", async () => {
+    const pool = new WorkerPool(3);
+    const done = new Map<number, CaseResult>();
+    const tasks: CaseTask[] = [0, 1].map((caseIndex) => ({
+      index: 10 + caseIndex,
+      source: { kind: "campaign", campaign: "juju-ordering", caseIndex },
+      seed: 5,
+      runs: 2,
+      cost: 1,
+    }));
+    await pool.run(tasks, events(done));
+    expect([...done.keys()].sort()).toEqual([10, 11]);
+    for (const r of done.values()) expect(r.runs).toBe(2);
+  }, 60_000);
+
+  it("rejects when a case cannot be run in a thread", async () => {
+    const pool = new WorkerPool(2);
+    const missing: CaseTask = {
+      index: 0,
+      source: { kind: "campaign", campaign: "juju-ordering", caseIndex: 9999 },
+      seed: 1,
+      runs: 1,
+      cost: 1,
+    };
+    await expect(pool.run([missing], events(new Map()))).rejects.toThrow(
+      /case 1 failed in a worker: .*no case/,
+    );
+  }, 60_000);
+
+  it("can be closed before it runs anything", async () => {
+    const pool = new WorkerPool(2);
+    pool.close();
+    await expect(pool.run([], events(new Map()))).resolves.toBeUndefined();
   });
 });

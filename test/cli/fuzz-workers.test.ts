@@ -4,6 +4,9 @@
  * workers. Only what the run itself records differs: its command line (which names --workers
  * and --out) and its duration.
  */
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { blankRunRecord, cli, reportFiles, tempDir } from "./helpers.js";
 
@@ -56,6 +59,22 @@ describe("charmsim fuzz --workers", () => {
     expect([...many.files.keys()].sort()).toEqual([...one.files.keys()].sort());
     for (const [name, text] of one.files) expect(many.files.get(name), name).toBe(text);
   });
+
+  it("exits 2 on a bad config with its threads already started, and does not hang", async () => {
+    const dir = tempDir();
+    const file = join(dir, "charmsim.config.yaml");
+    writeFileSync(file, "foo: 1\n");
+    // In a process of its own: a thread left running would keep it from exiting.
+    const main = join(import.meta.dirname, "import-trace", "main.ts");
+    const args = ["fuzz", "--config", file, "--workers", "2", "--out", tempDir()];
+    const r = spawnSync(process.execPath, ["--import", "tsx", main, ...args], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("invalid fuzz config");
+  }, 70_000);
 
   it("refuses a worker count that is not a whole number from 1", async () => {
     for (const bad of ["0", "two", "-1"]) {
