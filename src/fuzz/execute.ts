@@ -134,7 +134,9 @@ function runStep(
   if (unitRef !== null && unit === null) return skip("no such unit now");
   options.beforeStep?.({ index, op, unit, sim });
   const leader = unit ? sim.model.isLeader(unit) : undefined;
-  const base = { index, op, ...(unit ? { unit, leader } : {}) };
+  // Built without spreads: one of these per step, and a spread of a spread takes V8's slow path.
+  const base: Pick<StepOutcome, "index" | "op" | "unit" | "leader"> =
+    unit === null ? { index, op } : { index, op, unit, leader: leader as boolean };
   try {
     switch (op.op) {
       case "deploy": {
@@ -252,7 +254,9 @@ function runStep(
     if (e instanceof ModelOperationError) return skip(e.message);
     throw e;
   }
-  return { ...base, status: "ok" };
+  return unit === null
+    ? { index, op, status: "ok" }
+    : { index, op, unit, leader: leader as boolean, status: "ok" };
 }
 
 /**

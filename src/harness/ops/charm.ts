@@ -5,7 +5,9 @@ import type { Application, Model, Unit } from "./model.js";
 
 /** Base class of charms (Python ops: `ops.CharmBase`). Subclasses observe events in their constructor. */
 export class CharmBase extends FrameworkObject {
-  readonly on: CharmEvents;
+  // Declared, not a class field (see FrameworkObject): a charm is built on every hook, each class
+  // of charm with its own shape, and defining the field on so many shapes cost V8 a slow path.
+  declare readonly on: CharmEvents;
   constructor(framework: Framework) {
     super(framework, null);
     this.on = new CharmEvents(this);
