@@ -12,10 +12,13 @@ export type StatusName = (typeof statusNames)[number];
 
 /** A unit or application workload status, as plain immutable data. */
 export class Status {
-  constructor(
-    readonly name: StatusName,
-    readonly message = "",
-  ) {
+  // Declared, not class fields: the subclasses give V8 one shape per status kind, and defining
+  // class fields on several shapes takes its slow path (statuses are set on most hooks).
+  declare readonly name: StatusName;
+  declare readonly message: string;
+  constructor(name: StatusName, message = "") {
+    this.name = name;
+    this.message = message;
     Object.freeze(this);
   }
   equals(other: Status): boolean {
