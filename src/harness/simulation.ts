@@ -280,6 +280,8 @@ export class Simulation {
   private readonly scheduler: Scheduler;
   private readonly charms = new Map<string, CharmClass>();
   private readonly leaders = new Map<string, string | null>();
+  /** The model's leadershipVersion when `leaders` was last brought up to date (-1: never). */
+  private leadersRecordedAt = -1;
   private readonly configCache = new Map<
     string,
     { version: number; config: Readonly<Record<string, ConfigValue>> }
@@ -304,6 +306,9 @@ export class Simulation {
   }
 
   private recordLeaders(): void {
+    // Most steps change no leader: nothing to compare then.
+    if (this.model.leadershipVersion === this.leadersRecordedAt) return;
+    this.leadersRecordedAt = this.model.leadershipVersion;
     for (const app of this.model.apps.values()) {
       const leader = app.life === "removed" ? null : app.leader;
       if ((this.leaders.get(app.name) ?? null) !== leader || !this.leaders.has(app.name)) {

@@ -154,6 +154,12 @@ export class JujuModel {
   private nextRelationId = 0;
   hub: WatcherHub = NO_HUB;
   /**
+   * Counts the changes of any application's leader (set, moved or cleared): a reader that saw the
+   * same count has nothing new to look at (the simulation's trace of leaders, after every hook).
+   * An application is removed only once its last unit is, which clears its leader.
+   */
+  leadershipVersion = 0;
+  /**
    * What Juju writes into a unit's bag when the unit enters a relation's scope (its addresses:
    * `private-address`, `ingress-address`, `egress-subnets`); null writes nothing.
    */
@@ -311,7 +317,10 @@ export class JujuModel {
     this.units.set(name, unit);
     app.units.push(name);
     app.aliveUnits += 1;
-    if (app.leader === null) app.leader = name;
+    if (app.leader === null) {
+      app.leader = name;
+      this.leadershipVersion++;
+    }
     this.hub.unitAdded(name);
     return name;
   }
@@ -416,6 +425,7 @@ export class JujuModel {
     if (app.leader === unitName) return;
     const old = app.leader;
     app.leader = unitName;
+    this.leadershipVersion++;
     if (old) this.hub.leadershipChanged(old);
     this.hub.leadershipChanged(unitName);
   }
@@ -515,6 +525,7 @@ export class JujuModel {
     if (app.leader === unit.name) {
       const alive = app.units.filter((u) => this.units.get(u)?.life === "alive");
       app.leader = null;
+      this.leadershipVersion++;
       if (alive.length > 0) {
         const next = alive[this.choose(alive.length, `${app.name}: new leader`)] as string;
         this.setLeader(next);

@@ -128,6 +128,29 @@ describe("leadership", () => {
     expect(chosen.size).toBe(2);
   });
 
+  it("records no leader once the last unit of an application is gone", () => {
+    const sim = new Simulation({ seed: 3 });
+    sim.deploy("a", Plain, { meta: peerMeta, units: 1 });
+    sim.deploy("b", Plain, { meta: peerMeta, units: 1 });
+    sim.settle();
+    sim.removeUnit("a/0");
+    sim.settle();
+    expect(sim.leader("a")).toBeNull();
+    const records = sim.trace.records.filter((r) => r.t === "leader");
+    expect(records.at(-1)).toMatchObject({ app: "a", unit: null });
+    // Recorded once, after the unit's remove hook, and not again while nothing changes.
+    const removed = sim.trace.hooks().find((h) => h.unit === "a/0" && h.kind === "remove")?.seq;
+    expect(records.filter((r) => r.app === "a" && r.unit === null)).toHaveLength(1);
+    expect(records.at(-1)?.seq).toBeGreaterThan(removed as number);
+    sim.addUnit("a");
+    sim.settle();
+    expect(sim.trace.records.filter((r) => r.t === "leader").at(-1)).toMatchObject({
+      app: "a",
+      unit: "a/1",
+    });
+    expectInvariants(sim);
+  });
+
   it("at most one leader at every record, through many leadership moves", () => {
     for (const seed of SEEDS) {
       const sim = new Simulation({ seed });
