@@ -1,8 +1,9 @@
 /**
  * The worker pool of `charmsim fuzz --workers N`: the cases of the bundled campaigns and of a
- * user's config run on N worker threads (node:worker_threads), each case whole on one thread. Every case is decided by
- * its own seed and runs, and the results are put back in plan order, so the report does not
- * depend on the number of workers or on which finished first.
+ * user's config run on N worker threads (node:worker_threads), each case whole on one thread,
+ * each campaign kept on one thread while it can (TaskQueue). Every case is decided by its own
+ * seed and runs, and the results are put back in plan order, so the report does not depend on
+ * the number of workers, on which thread ran a case, or on which finished first.
  */
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
