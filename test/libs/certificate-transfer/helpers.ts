@@ -41,6 +41,17 @@ export function v0WarningLine(relationId: number, version?: string): string {
 /** A call into a library object from inside a hook; what it returns is collected. */
 export type Probe<L> = (lib: L, charm: CharmBase) => unknown;
 
+/** The Context of a charm class with one `certificates` endpoint, provided or required. */
+function endpointContext(role: "provider" | "requirer", charm: new (fw: Framework) => CharmBase) {
+  const endpoints = { certificates: { interface: "certificate_transfer" } };
+  return new Context(charm, {
+    meta:
+      role === "provider"
+        ? { name: role, provides: endpoints }
+        : { name: role, requires: endpoints },
+  });
+}
+
 /**
  * A charm with one `certificates` endpoint (provides or requires) that builds its library object
  * with `makeLib` and runs `probe` at update-status; `seen` collects what each run returned.
@@ -58,12 +69,27 @@ export function probeCharm<L>(
       framework.observe(this.on.updateStatus, () => seen.push(probe(lib, this)));
     }
   }
-  const endpoints = { certificates: { interface: "certificate_transfer" } };
-  const ctx = new Context(LibraryProbe, {
-    meta:
-      role === "provider"
-        ? { name: role, provides: endpoints }
-        : { name: role, requires: endpoints },
-  });
-  return { ctx, seen };
+  return { ctx: endpointContext(role, LibraryProbe), seen };
+}
+
+/**
+ * The same at relation-broken of the `certificates` endpoint: `probe` gets the library object and
+ * the id of the relation being broken; `seen` collects what each run returned.
+ */
+export function probeAtBroken<L>(
+  role: "provider" | "requirer",
+  makeLib: (charm: CharmBase) => L,
+  probe: (lib: L, brokenId: number) => unknown,
+) {
+  const seen: unknown[] = [];
+  class LibraryProbeAtBroken extends CharmBase {
+    constructor(framework: Framework) {
+      super(framework);
+      const lib = makeLib(this);
+      framework.observe(this.on.relation("certificates").broken, (e) =>
+        seen.push(probe(lib, e.relation.id)),
+      );
+    }
+  }
+  return { ctx: endpointContext(role, LibraryProbeAtBroken), seen };
 }

@@ -4,16 +4,14 @@
  * would mishandle.
  */
 import { describe, expect, it } from "vitest";
-import { Context, UncaughtCharmError } from "../../../src/harness/context.js";
-import { CharmBase } from "../../../src/harness/ops/charm.js";
-import type { Framework } from "../../../src/harness/ops/framework.js";
+import { UncaughtCharmError } from "../../../src/harness/context.js";
 import type { DatabagModel } from "../../../src/libs/certificate-transfer/databag.js";
 import {
   CertificateTransferProvides,
   CertificateTransferRequires,
 } from "../../../src/libs/certificate-transfer/v1-fixed.js";
 import { Relation, State } from "../../../src/model/state.js";
-import { bags, logs, type Probe, parseErrorLine, probeCharm } from "./helpers.js";
+import { bags, logs, type Probe, parseErrorLine, probeAtBroken, probeCharm } from "./helpers.js";
 
 const ENDPOINT = "certificates";
 const INTERFACE = "certificate_transfer";
@@ -230,22 +228,14 @@ describe("fixed v1 requirer selecting relations", () => {
   });
 
   it("the relation being broken, asked for by id, is not active: nothing is read from it", () => {
-    const seen: unknown[] = [];
-    class RequirerAtBroken extends CharmBase {
-      constructor(framework: Framework) {
-        super(framework);
-        const lib = new CertificateTransferRequires(this, ENDPOINT);
-        framework.observe(this.on.relation(ENDPOINT).broken, (e) =>
-          seen.push([
-            [...lib.getAllCertificatesByRelation(e.relation.id).entries()],
-            [...lib.getAllCertificatesByRelation().entries()],
-          ]),
-        );
-      }
-    }
-    const ctx = new Context(RequirerAtBroken, {
-      meta: { name: "requirer", requires: { [ENDPOINT]: { interface: INTERFACE } } },
-    });
+    const { ctx, seen } = probeAtBroken(
+      "requirer",
+      (charm) => new CertificateTransferRequires(charm, ENDPOINT),
+      (lib, brokenId) => [
+        [...lib.getAllCertificatesByRelation(brokenId).entries()],
+        [...lib.getAllCertificatesByRelation().entries()],
+      ],
+    );
     const broken = relation({ remoteAppName: "gone", remoteAppData: { certificates: '["c1"]' } });
     const kept = relation({ remoteAppName: "kept", remoteAppData: { certificates: '["c3"]' } });
     ctx.run(ctx.on.relationBroken(broken), new State({ relations: [broken, kept] }));

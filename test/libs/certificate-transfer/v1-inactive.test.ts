@@ -14,7 +14,7 @@ import {
   CertificateTransferRequires,
 } from "../../../src/libs/certificate-transfer/v1.js";
 import { Relation, State } from "../../../src/model/state.js";
-import { bags, jsonSet, logs } from "./helpers.js";
+import { bags, jsonSet, logs, probeAtBroken } from "./helpers.js";
 
 const ENDPOINT = "certificates";
 const INTERFACE = "certificate_transfer";
@@ -41,22 +41,8 @@ function providerAtBroken(call: ProviderCall) {
 type RequirerRead = (lib: CertificateTransferRequires, brokenId: number) => unknown;
 
 /** A requirer charm that records what `read` returns at relation-broken. */
-function requirerAtBroken(read: RequirerRead) {
-  const seen: unknown[] = [];
-  class RequirerAtBroken extends CharmBase {
-    constructor(framework: Framework) {
-      super(framework);
-      const lib = new CertificateTransferRequires(this, ENDPOINT);
-      framework.observe(this.on.relation(ENDPOINT).broken, (e) =>
-        seen.push(read(lib, e.relation.id)),
-      );
-    }
-  }
-  const ctx = new Context(RequirerAtBroken, {
-    meta: { name: "requirer", requires: { [ENDPOINT]: { interface: INTERFACE } } },
-  });
-  return { ctx, seen };
-}
+const requirerAtBroken = (read: RequirerRead) =>
+  probeAtBroken("requirer", (charm) => new CertificateTransferRequires(charm, ENDPOINT), read);
 
 const v1Relation = (certificates: string[], remoteAppName: string) =>
   new Relation({
