@@ -133,10 +133,10 @@ function runStep(
   };
   if (unitRef !== null && unit === null) return skip("no such unit now");
   options.beforeStep?.({ index, op, unit, sim });
-  const leader = unit ? sim.model.isLeader(unit) : undefined;
+  const leader = unit !== null && sim.model.isLeader(unit);
   // Built without spreads: one of these per step, and a spread of a spread takes V8's slow path.
   const base: Pick<StepOutcome, "index" | "op" | "unit" | "leader"> =
-    unit === null ? { index, op } : { index, op, unit, leader: leader as boolean };
+    unit === null ? { index, op } : { index, op, unit, leader };
   try {
     switch (op.op) {
       case "deploy": {
@@ -254,9 +254,7 @@ function runStep(
     if (e instanceof ModelOperationError) return skip(e.message);
     throw e;
   }
-  return unit === null
-    ? { index, op, status: "ok" }
-    : { index, op, unit, leader: leader as boolean, status: "ok" };
+  return unit === null ? { index, op, status: "ok" } : { index, op, unit, leader, status: "ok" };
 }
 
 /**
