@@ -49,31 +49,33 @@ export function familyOf(source: CaseSource): string {
  * left, the costliest task left of any family.
  */
 export class TaskQueue {
-  private readonly left: CaseTask[];
-  private readonly home = new Map<string, number>();
+  /** The tasks not handed out yet, costliest first, each with its home thread. */
+  private readonly left: { readonly task: CaseTask; readonly home: number }[];
 
   constructor(tasks: readonly CaseTask[], threads: number) {
-    this.left = [...tasks].sort((a, b) => b.cost - a.cost || a.index - b.index);
+    const sorted = [...tasks].sort((a, b) => b.cost - a.cost || a.index - b.index);
     const totals = new Map<string, number>();
-    for (const t of this.left) {
+    for (const t of sorted) {
       const family = familyOf(t.source);
       totals.set(family, (totals.get(family) ?? 0) + t.cost);
     }
     const load = Array.from({ length: Math.max(1, threads) }, () => 0);
+    const home = new Map<string, number>();
     // Map order is first appearance in cost order: the stable tie-break.
     const families = [...totals].sort((a, b) => b[1] - a[1]);
     for (const [family, total] of families) {
       const lightest = load.indexOf(Math.min(...load));
-      this.home.set(family, lightest);
+      home.set(family, lightest);
       load[lightest] = (load[lightest] ?? 0) + total;
     }
+    this.left = sorted.map((task) => ({ task, home: home.get(familyOf(task.source)) ?? 0 }));
   }
 
   /** The next task for `thread` (0-based), or undefined when every task has been handed out. */
   next(thread: number): CaseTask | undefined {
-    let at = this.left.findIndex((t) => this.home.get(familyOf(t.source)) === thread);
+    let at = this.left.findIndex((t) => t.home === thread);
     if (at < 0) at = 0;
-    return this.left.splice(at, 1)[0];
+    return this.left.splice(at, 1)[0]?.task;
   }
 
   get size(): number {
