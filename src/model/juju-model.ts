@@ -153,12 +153,7 @@ export class JujuModel {
   private readonly bags = new Map<number, Map<string, Bag>>();
   private nextRelationId = 0;
   hub: WatcherHub = NO_HUB;
-  /**
-   * Counts the changes of any application's leader (set, moved or cleared): a reader that saw the
-   * same count has nothing new to look at (the simulation's trace of leaders, after every hook).
-   * An application is removed only once its last unit is, which clears its leader.
-   */
-  leadershipVersion = 0;
+  #leadershipVersion = 0;
   /**
    * What Juju writes into a unit's bag when the unit enters a relation's scope (its addresses:
    * `private-address`, `ingress-address`, `egress-subnets`); null writes nothing.
@@ -170,6 +165,15 @@ export class JujuModel {
     readonly name = "test-model",
     readonly uuid = "00000000-0000-4000-8000-000000000001",
   ) {}
+
+  /**
+   * Counts the changes of any application's leader (set, moved or cleared): a reader that saw the
+   * same count has nothing new to look at (the simulation's trace of leaders, after every hook).
+   * An application is removed only once its last unit is, which clears its leader.
+   */
+  get leadershipVersion(): number {
+    return this.#leadershipVersion;
+  }
 
   // ---- look-ups ---------------------------------------------------------------------------
 
@@ -319,7 +323,7 @@ export class JujuModel {
     app.aliveUnits += 1;
     if (app.leader === null) {
       app.leader = name;
-      this.leadershipVersion++;
+      this.#leadershipVersion++;
     }
     this.hub.unitAdded(name);
     return name;
@@ -425,7 +429,7 @@ export class JujuModel {
     if (app.leader === unitName) return;
     const old = app.leader;
     app.leader = unitName;
-    this.leadershipVersion++;
+    this.#leadershipVersion++;
     if (old) this.hub.leadershipChanged(old);
     this.hub.leadershipChanged(unitName);
   }
@@ -525,7 +529,7 @@ export class JujuModel {
     if (app.leader === unit.name) {
       const alive = app.units.filter((u) => this.units.get(u)?.life === "alive");
       app.leader = null;
-      this.leadershipVersion++;
+      this.#leadershipVersion++;
       if (alive.length > 0) {
         const next = alive[this.choose(alive.length, `${app.name}: new leader`)] as string;
         this.setLeader(next);
