@@ -11,7 +11,7 @@
  *   npm run build                      # the candidate: ./dist
  *   git worktree add /tmp/base <rev> && (cd /tmp/base && npm ci && npm run build)
  *   node --expose-gc --import tsx bench/compare.ts /tmp/base/dist ./dist [rounds] [roundMs]
- *     [--workload sim|context-fresh]
+ *     [--workload sim|context-fresh|fuzz]
  *
  * Prints hooks/s per round for each build and the median candidate/baseline ratio with its
  * quartiles (ratio > 1: the candidate is faster).
@@ -31,8 +31,10 @@ interface Build {
   readonly piecesPerRound?: number;
 }
 
-type Workload = "sim" | "context-fresh" | "fuzz";
-const WORKLOADS: readonly string[] = ["sim", "context-fresh", "fuzz"];
+const WORKLOADS = ["sim", "context-fresh", "fuzz"] as const;
+type Workload = (typeof WORKLOADS)[number];
+const isWorkload = (name: string | undefined): name is Workload =>
+  (WORKLOADS as readonly (string | undefined)[]).includes(name);
 
 interface FuzzApi {
   readonly CAMPAIGN_NAMES: readonly string[];
@@ -121,7 +123,7 @@ const argv = process.argv.slice(2);
 const w = argv.indexOf("--workload");
 const workload = w >= 0 ? argv.splice(w, 2)[1] : "sim";
 const [baseDir, candDir, roundsArg, msArg] = argv;
-if (!baseDir || !candDir || !WORKLOADS.includes(workload ?? "")) {
+if (!baseDir || !candDir || !isWorkload(workload)) {
   process.stderr.write(
     "usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs] [--workload sim|context-fresh|fuzz]\n",
   );
@@ -130,8 +132,8 @@ if (!baseDir || !candDir || !WORKLOADS.includes(workload ?? "")) {
 const unit = workload === "sim" ? "hooks/s" : workload === "fuzz" ? "fuzz runs/s" : "runs/s";
 const rounds = Number(roundsArg ?? 20);
 const ms = Number(msArg ?? 300);
-const base = await load(baseDir, "baseline", workload as Workload);
-const cand = await load(candDir, "candidate", workload as Workload);
+const base = await load(baseDir, "baseline", workload);
+const cand = await load(candDir, "candidate", workload);
 // The same seeds for both builds, so each round settles the same models.
 for (let i = 0; i < (workload === "fuzz" ? 1 : 4); i++) {
   round(base, ms, { next: 1 });
