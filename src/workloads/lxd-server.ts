@@ -235,28 +235,22 @@ function fail(status: number, error: string): LxdResponse {
 /** Client certificates already parsed, by PEM text: every request presents one. */
 const clientFingerprintCache = new BoundedCache<string>(4096);
 /**
- * Whether a key matches a certificate, by certificate then key text: looked up without building a
- * key of both texts (kilobytes) on every request.
+ * The last key checked against each certificate, and whether it matched: a client presents the
+ * same pair on every request, and the lookup is by the certificate text as it is (no key built
+ * of both texts, kilobytes, per request).
  */
-const keyPairCache = new BoundedCache<Map<string, boolean>>(1024);
+const keyPairCache = new BoundedCache<{ readonly keyPem: string; readonly matches: boolean }>(1024);
 
 function keyMatchesCertificate(certPem: string, keyPem: string): boolean {
-  let byKey = keyPairCache.get(certPem);
-  const cached = byKey?.get(keyPem);
-  if (cached !== undefined) return cached;
+  const cached = keyPairCache.get(certPem);
+  if (cached !== undefined && cached.keyPem === keyPem) return cached.matches;
   let matches: boolean;
   try {
     matches = new NodeX509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
   } catch {
     matches = false;
   }
-  if (byKey === undefined) {
-    byKey = new Map();
-    keyPairCache.set(certPem, byKey);
-  }
-  // A certificate meets a handful of keys; the bound keeps a long run's memory flat.
-  if (byKey.size >= 16) byKey.clear();
-  byKey.set(keyPem, matches);
+  keyPairCache.set(certPem, { keyPem, matches });
   return matches;
 }
 
