@@ -13,6 +13,9 @@ import {
 import {
   type AnyRelation,
   type Databag,
+  memoGet,
+  memoKey,
+  memoSet,
   relationWithLocalData,
   State,
   sortedRemoteUnitIds,
@@ -125,6 +128,14 @@ export const contextEvents = {
   }),
 } as const;
 
+/**
+ * A State relation as one Context's unit sees it, kept on the relation (relations are immutable,
+ * so a test that runs many events against one State builds each view once; a relation is nearly
+ * always run by one Context). Views for relation-departed, where the departing unit has left the
+ * list, are not kept.
+ */
+const ENV_VIEW = memoKey<{ readonly context: object; readonly view: EnvRelation }>();
+
 function unitsDataOf(r: AnyRelation): Readonly<Record<number, Databag>> {
   switch (r.kind) {
     case "regular":
@@ -169,13 +180,13 @@ export class Context<C extends CharmBase = CharmBase> {
   private runs = 0;
   readonly unitName: string;
   /**
-   * Each State relation as this unit sees it, per relation object: relations are immutable, so
-   * a test that runs many events against one State builds each view once. Views for
-   * relation-departed (where the departing unit has left the list) are not kept.
+   * Config with defaults for the last config object seen (frozen, so the result cannot go stale):
+   * a chain of runs passes one State's config on to the next.
    */
-  private readonly envRelations = new WeakMap<AnyRelation, EnvRelation>();
-  /** Config with defaults, per State config object (frozen, so the result cannot go stale). */
-  private readonly configs = new WeakMap<object, Readonly<Record<string, ConfigValue>>>();
+  private lastConfig: {
+    readonly values: object;
+    readonly config: Readonly<Record<string, ConfigValue>>;
+  } | null = null;
 
   constructor(
     readonly charmClass: CharmClass<C>,
@@ -338,17 +349,14 @@ export class Context<C extends CharmBase = CharmBase> {
         departedView ??= this.envRelationOf(r, leaving);
         return departedView;
       }
-      let view = this.envRelations.get(r);
-      if (!view) {
-        view = this.envRelationOf(r, null);
-        this.envRelations.set(r, view);
-      }
-      return view;
+      const kept = memoGet(r, ENV_VIEW);
+      if (kept !== undefined && kept.context === this) return kept.view;
+      return memoSet(r, ENV_VIEW, { context: this, view: this.envRelationOf(r, null) }).view;
     };
-    let config = this.configs.get(state.config);
-    if (!config) {
+    let config = this.lastConfig?.values === state.config ? this.lastConfig.config : undefined;
+    if (config === undefined) {
       config = configWithDefaults(spec.config, state.config);
-      this.configs.set(state.config, config);
+      this.lastConfig = { values: state.config, config };
     }
     return {
       spec,

@@ -1,6 +1,13 @@
 import type { ContextEvent } from "./event.js";
 import { type ActionsMeta, type CharmSpec, configValueMatches, findEndpoint } from "./metadata.js";
-import { type AnyRelation, type State, sortedRemoteUnitIds } from "./state.js";
+import {
+  type AnyRelation,
+  memoGet,
+  memoKey,
+  memoSet,
+  type State,
+  sortedRemoteUnitIds,
+} from "./state.js";
 
 /** A State/event pair that Juju could never produce; `problems` says what to change. */
 export class InconsistentScenarioError extends Error {
@@ -276,38 +283,41 @@ export const consistencyRules: readonly Rule[] = [
 /** The rules that look at the event; every other rule depends only on spec, State and unit. */
 const eventRules: ReadonlySet<Rule> = new Set([checkAction, checkLeadership, checkEventRelation]);
 
-/**
- * Results of the event-independent rules per (State, spec, unit). States are immutable, so a
- * test that runs several events against one State checks it once.
- */
-const stateResults = new WeakMap<
-  State,
-  WeakMap<CharmSpec, Map<string, Map<number, readonly string[][]>>>
->();
-
-/** The value under `key` in a cache table, made and stored on a miss. */
-function cachedIn<K, V>(
-  table: { get(key: K): V | undefined; set(key: K, value: V): unknown },
-  key: K,
-  make: () => V,
-): V {
-  let value = table.get(key);
-  // Stryker disable next-line ConditionalExpression: equivalent, making the value again on a hit gives the same value (only slower)
-  if (value === undefined) {
-    value = make();
-    table.set(key, value);
-  }
-  return value;
+/** The event-independent rules' results for one State, and the spec and unit they were for. */
+interface StateRuleMemo {
+  readonly spec: CharmSpec;
+  readonly appName: string;
+  readonly unitId: number;
+  readonly results: readonly (readonly string[])[];
 }
 
-function stateRuleResults(input: ConsistencyInput): readonly string[][] {
-  const bySpec = cachedIn(stateResults, input.state, () => new WeakMap());
-  const byApp = cachedIn(bySpec, input.spec, () => new Map());
-  const byUnit = cachedIn(byApp, input.appName, () => new Map());
-  return cachedIn(byUnit, input.unitId, () =>
-    // Stryker disable next-line ArrayDeclaration: equivalent, an event rule's slot is never read
-    consistencyRules.map((rule) => (eventRules.has(rule) ? [] : rule(input))),
-  );
+/**
+ * The last results of the event-independent rules, kept on the State (a memo slot). States are
+ * immutable, so a test that runs several events against one State checks it once; a State is
+ * nearly always run by one Context, so one entry is enough (another spec or unit computes and
+ * replaces it).
+ */
+const STATE_RULES = memoKey<StateRuleMemo>();
+
+function stateRuleResults(input: ConsistencyInput): readonly (readonly string[])[] {
+  const memo = memoGet(input.state, STATE_RULES);
+  if (
+    memo !== undefined &&
+    memo.spec === input.spec &&
+    memo.appName === input.appName &&
+    memo.unitId === input.unitId
+  ) {
+    return memo.results;
+  }
+  // Stryker disable next-line ArrayDeclaration: equivalent, an event rule's slot is never read
+  const results = consistencyRules.map((rule) => (eventRules.has(rule) ? [] : rule(input)));
+  memoSet(input.state, STATE_RULES, {
+    spec: input.spec,
+    appName: input.appName,
+    unitId: input.unitId,
+    results,
+  });
+  return results;
 }
 
 /** Runs every rule; throws InconsistentScenarioError listing every problem found, in rule order. */
@@ -316,7 +326,7 @@ export function checkConsistency(input: ConsistencyInput): void {
   let problems: string[] | null = null;
   for (let i = 0; i < consistencyRules.length; i++) {
     const rule = consistencyRules[i] as Rule;
-    const found = eventRules.has(rule) ? rule(input) : (cached[i] as string[]);
+    const found = eventRules.has(rule) ? rule(input) : (cached[i] as readonly string[]);
     if (found.length > 0) {
       problems ??= [];
       problems.push(...found);

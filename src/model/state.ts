@@ -30,6 +30,57 @@ function trustedInit<T>(fields: Readonly<Record<string, unknown>>): T {
   return new TrustedFields(fields) as unknown as T;
 }
 
+// ---- memo slots ------------------------------------------------------------------------------
+//
+// States and relations are immutable, so what the harness computes from one stays true for it:
+// the consistency rules' results, the sorted remote unit ids, a Context's view of a relation.
+// Each object keeps those in a private field (invisible to users, to equality and to copies).
+// A table keyed by the object (a WeakMap) cost about 2 µs per fresh object on the project's
+// machine, more than most of what it remembers, and tests build fresh objects for every run.
+
+/** A typed key into the memo slots of States and relations; `memoKey()` makes a new one. */
+export interface MemoKey<T> {
+  readonly index: number;
+  /** Carries the value type only. */
+  readonly valueType?: T;
+}
+let memoKeyCount = 0;
+export function memoKey<T>(): MemoKey<T> {
+  return { index: memoKeyCount++ };
+}
+
+type MemoSlots = unknown[];
+/** The slots of an object of that class, or undefined for any other object. */
+type SlotsAccess = (o: object) => MemoSlots | undefined;
+let stateSlots: SlotsAccess = () => undefined;
+let relationSlots: SlotsAccess = () => undefined;
+let peerSlots: SlotsAccess = () => undefined;
+let subordinateSlots: SlotsAccess = () => undefined;
+/** Slots of relations copied without their constructor (see relationWithLocalData). */
+const strayMemos = new WeakMap<object, MemoSlots>();
+
+function slotsOf(o: State | AnyRelation): MemoSlots {
+  const slots = stateSlots(o) ?? relationSlots(o) ?? peerSlots(o) ?? subordinateSlots(o);
+  if (slots !== undefined) return slots;
+  let stray = strayMemos.get(o);
+  if (stray === undefined) {
+    stray = [];
+    strayMemos.set(o, stray);
+  }
+  return stray;
+}
+
+/** What was remembered under `key` for `o`, if anything. */
+export function memoGet<T>(o: State | AnyRelation, key: MemoKey<T>): T | undefined {
+  return slotsOf(o)[key.index] as T | undefined;
+}
+
+/** Remembers `value` under `key` for `o` (replacing what was there) and returns it. */
+export function memoSet<T>(o: State | AnyRelation, key: MemoKey<T>, value: T): T {
+  slotsOf(o)[key.index] = value;
+  return value;
+}
+
 let relationIdCounter = 0;
 /**
  * The next free relation id. Ids are handed out in construction order, so a test that builds
@@ -202,6 +253,14 @@ export function relationFieldsFast(init: unknown): z.output<typeof relationSchem
 
 /** A regular (provides/requires) relation as seen from the unit under test. */
 export class Relation {
+  #memo: MemoSlots | undefined;
+  static {
+    relationSlots = (o) => {
+      if (!(#memo in o)) return undefined;
+      o.#memo ??= [];
+      return o.#memo;
+    };
+  }
   readonly kind = "regular" as const;
   readonly endpoint: string;
   readonly interface: string | undefined;
@@ -259,6 +318,14 @@ export class Relation {
 
 /** A peer relation: the other units are units of this unit's own application. */
 export class PeerRelation {
+  #memo: MemoSlots | undefined;
+  static {
+    peerSlots = (o) => {
+      if (!(#memo in o)) return undefined;
+      o.#memo ??= [];
+      return o.#memo;
+    };
+  }
   readonly kind = "peer" as const;
   readonly endpoint: string;
   readonly interface: string | undefined;
@@ -297,6 +364,14 @@ export class PeerRelation {
 
 /** A relation between a subordinate and its principal: exactly one remote unit. */
 export class SubordinateRelation {
+  #memo: MemoSlots | undefined;
+  static {
+    subordinateSlots = (o) => {
+      if (!(#memo in o)) return undefined;
+      o.#memo ??= [];
+      return o.#memo;
+    };
+  }
   readonly kind = "subordinate" as const;
   readonly endpoint: string;
   readonly interface: string | undefined;
@@ -546,6 +621,14 @@ export const stateSchemas = { relation: relationSchema, state: stateSchema } as 
 
 /** Everything Juju would tell one unit, as immutable data (the Scenario-style State). */
 export class State {
+  #memo: MemoSlots | undefined;
+  static {
+    stateSlots = (o) => {
+      if (!(#memo in o)) return undefined;
+      o.#memo ??= [];
+      return o.#memo;
+    };
+  }
   readonly leader: boolean;
   readonly config: Readonly<Record<string, ConfigValue>>;
   readonly relations: readonly AnyRelation[];
@@ -711,10 +794,10 @@ export function stateWithTrusted(
   );
 }
 
+const SORTED_IDS = memoKey<readonly number[]>();
 /** A relation's remote unit ids in ascending order (relations are immutable: computed once). */
-const sortedIds = new WeakMap<AnyRelation, readonly number[]>();
 export function sortedRemoteUnitIds(r: AnyRelation): readonly number[] {
-  let ids = sortedIds.get(r);
+  let ids = memoGet(r, SORTED_IDS);
   if (!ids) {
     const raw = r.remoteUnitIds;
     // Object.keys lists index-like keys in ascending order already: sort only when it did not.
@@ -722,7 +805,7 @@ export function sortedRemoteUnitIds(r: AnyRelation): readonly number[] {
     for (let i = 1; i < raw.length && sorted; i++)
       sorted = (raw[i - 1] as number) < (raw[i] as number);
     ids = Object.freeze(sorted ? raw : raw.sort((a, b) => a - b));
-    sortedIds.set(r, ids);
+    memoSet(r, SORTED_IDS, ids);
   }
   return ids;
 }

@@ -190,6 +190,39 @@ describe("the charm's view of the State", () => {
     });
   });
 
+  it("one State run by two Contexts: each unit sees its own bags and config", () => {
+    const seen: unknown[] = [];
+    const Charm = charmClass((charm, fw) => {
+      fw.observe(charm.on.relation("db").changed, (e) => {
+        seen.push([
+          charm.unit.name,
+          e.relation.data.get(charm.unit).get("mine"),
+          e.relation.data.get(charm.app).get("ours"),
+          charm.config.name,
+        ]);
+      });
+    });
+    const rel = new Relation({
+      endpoint: "db",
+      localUnitData: { mine: "unit bag" },
+      localAppData: { ours: "app bag" },
+    });
+    const web = new Context(Charm, { meta, config, appName: "web" });
+    const api = new Context(Charm, { meta, config, appName: "api", unitId: 2 });
+    const first = new State({ leader: true, relations: [rel], config: { name: "first" } });
+    const second = new State({ leader: true, relations: [rel], config: { name: "second" } });
+    for (const ctx of [web, api, web]) ctx.run(ctx.on.relationChanged(rel), first);
+    api.run(api.on.relationChanged(rel), second);
+    web.run(web.on.relationChanged(rel), first);
+    expect(seen).toEqual([
+      ["web/0", "unit bag", "app bag", "first"],
+      ["api/2", "unit bag", "app bag", "first"],
+      ["web/0", "unit bag", "app bag", "first"],
+      ["api/2", "unit bag", "app bag", "second"],
+      ["web/0", "unit bag", "app bag", "first"],
+    ]);
+  });
+
   it("the State's config is frozen to the charm", () => {
     const ctx = context((charm, fw) => {
       fw.observe(charm.on.install, () => {

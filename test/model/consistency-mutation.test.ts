@@ -274,6 +274,24 @@ describe("event rules on a clean State", () => {
     expect(problemsOf(state, on.install(), 0)).toEqual([]);
   });
 
+  it("the same State is judged per spec and per application", () => {
+    const rel = new Relation({ endpoint: "db", remoteAppName: "other" });
+    const state = new State({ relations: [rel] });
+    const withoutDb = charmSpec({ meta: { name: "app", requires: {} } });
+    const judge = (s: typeof spec, appName: string) => {
+      try {
+        checkConsistency({ spec: s, state, event: on.install(), unitId: 0, appName });
+        return [];
+      } catch (error) {
+        return [...(error as InconsistentScenarioError).problems];
+      }
+    };
+    expect(judge(spec, "app")).toEqual([]);
+    expect(judge(withoutDb, "app")).toHaveLength(1);
+    expect(judge(spec, "other")).toHaveLength(1);
+    expect(judge(spec, "app")).toEqual([]);
+  });
+
   it("State and event problems are reported together, the State's first", () => {
     const peer = new PeerRelation({ endpoint: "cluster", peersData: { 0: {} } });
     const state = new State({ relations: [peer], leader: false });
