@@ -153,6 +153,14 @@ function unitsData(
   return Object.freeze(out);
 }
 
+/** Freezes a units-data object the caller owns, and its bags. */
+function freezeUnitsData(
+  data: Record<string, Record<string, string>>,
+): Readonly<Record<number, Databag>> {
+  for (const id in data) Object.freeze(data[id]);
+  return Object.freeze(data);
+}
+
 // ---- the common case without the schema ------------------------------------------------------
 //
 // Tests build a Relation and a State for every run, and the schemas above cost about a quarter of
@@ -173,7 +181,8 @@ const orDefault = <T>(v: unknown, d: T): unknown => (v === undefined ? d : v);
 /** Keys a plain copy cannot take as they are (assigning `__proto__` sets the prototype). */
 const ownable = (k: string, v: object) =>
   k !== "__proto__" && Object.prototype.propertyIsEnumerable.call(v, k);
-const UNIT_ID = /^\d+$/;
+/** A unit id as a canonical array index ("7", not "07"): the key the constructor would make. */
+const CANONICAL_UNIT_ID = /^(?:0|[1-9]\d{0,8})$/;
 
 /** A copy of a plain string-to-string object, in its key order; null for anything else. */
 function plainBag(v: unknown): Record<string, string> | null {
@@ -189,14 +198,17 @@ function plainBag(v: unknown): Record<string, string> | null {
   return out;
 }
 
-/** `remoteUnitsData` as the schema gives it (bags copied); null for anything else. */
+/**
+ * `remoteUnitsData` as the schema gives it (bags copied), for ids written canonically (others,
+ * like "07", go to the schema and the constructor's renumbering); null for anything else.
+ */
 function plainUnitsData(v: unknown): Record<string, Record<string, string>> | null {
   if (!isPlain(v)) return null;
   const keys = Object.getOwnPropertyNames(v);
   const out: Record<string, Record<string, string>> = {};
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as string;
-    if (!UNIT_ID.test(k) || !ownable(k, v)) return null;
+    if (!CANONICAL_UNIT_ID.test(k) || !ownable(k, v)) return null;
     const bag = plainBag(v[k]);
     if (bag === null) return null;
     out[k] = bag;
@@ -273,10 +285,11 @@ export class Relation {
   readonly remoteUnitsData: Readonly<Record<number, Databag>>;
 
   constructor(init: RelationInit) {
-    const v =
-      init instanceof TrustedFields
-        ? (init.fields as unknown as z.output<typeof relationSchema> & { id: number })
-        : (relationFieldsFast(init) ?? parseWith(relationSchema, init, "Relation"));
+    const trustedFields = init instanceof TrustedFields;
+    const fast = trustedFields ? null : relationFieldsFast(init);
+    const v = trustedFields
+      ? (init.fields as unknown as z.output<typeof relationSchema> & { id: number })
+      : (fast ?? parseWith(relationSchema, init, "Relation"));
     this.endpoint = v.endpoint;
     this.interface = v.interface;
     this.id = claimRelationId(v.id);
@@ -285,9 +298,11 @@ export class Relation {
     this.localAppData = freezeBag(v.localAppData);
     this.localUnitData = freezeBag(v.localUnitData);
     this.remoteAppData = freezeBag(v.remoteAppData);
-    this.remoteUnitsData =
-      init instanceof TrustedFields
-        ? (v.remoteUnitsData as Readonly<Record<number, Databag>>)
+    // The fast path's units data is its own copy, keyed canonically: frozen where it is.
+    this.remoteUnitsData = trustedFields
+      ? (v.remoteUnitsData as Readonly<Record<number, Databag>>)
+      : fast
+        ? freezeUnitsData(fast.remoteUnitsData)
         : unitsData(v.remoteUnitsData);
     Object.freeze(this);
   }
@@ -491,7 +506,10 @@ const cloudCredentialSchema = z.strictObject({
 });
 
 const UNKNOWN_STATUS = new UnknownStatus();
-const DEFAULT_MODEL = { name: "test-model", uuid: "00000000-0000-4000-8000-000000000000" };
+const DEFAULT_MODEL: Readonly<{ name: string; uuid: string }> = Object.freeze({
+  name: "test-model",
+  uuid: "00000000-0000-4000-8000-000000000000",
+});
 
 const stateSchema = z.strictObject({
   leader: z.boolean().default(false),
@@ -619,6 +637,16 @@ export function stateFieldsFast(init: unknown): z.output<typeof stateSchema> | n
 /** The schemas the fast paths stand in for (for the tests that hold them to the same answers). */
 export const stateSchemas = { relation: relationSchema, state: stateSchema } as const;
 
+/** The init with its lists as arrays (any iterable is taken), for the schema. */
+function withArrays(init: StateInit): StateInit {
+  return {
+    ...init,
+    ...(init.relations ? { relations: [...init.relations] } : {}),
+    ...(init.storedStates ? { storedStates: [...init.storedStates] } : {}),
+    ...(init.deferred ? { deferred: [...init.deferred] } : {}),
+  };
+}
+
 /** Everything Juju would tell one unit, as immutable data (the Scenario-style State). */
 export class State {
   #memo: MemoSlots | undefined;
@@ -662,22 +690,18 @@ export class State {
       Object.freeze(this);
       return;
     }
-    const arrays = {
-      ...init,
-      ...(init.relations ? { relations: [...init.relations] } : {}),
-      ...(init.storedStates ? { storedStates: [...init.storedStates] } : {}),
-      ...(init.deferred ? { deferred: [...init.deferred] } : {}),
-    };
-    const v = stateFieldsFast(arrays) ?? parseWith(stateSchema, arrays, "State");
+    const fast = stateFieldsFast(init);
+    const v = fast ?? parseWith(stateSchema, withArrays(init), "State");
+    // The fast path's arrays, config and model are its own copies; the schema's are copied here.
     this.leader = v.leader;
-    this.config = Object.freeze({ ...v.config });
-    this.relations = Object.freeze([...v.relations]);
+    this.config = Object.freeze(fast ? v.config : { ...v.config });
+    this.relations = Object.freeze(fast ? v.relations : [...v.relations]);
     this.unitStatus = v.unitStatus;
     this.appStatus = v.appStatus;
     this.workloadVersion = v.workloadVersion;
-    this.storedStates = Object.freeze([...v.storedStates]);
-    this.deferred = Object.freeze([...v.deferred]);
-    this.model = Object.freeze({ ...v.model });
+    this.storedStates = Object.freeze(fast ? v.storedStates : [...v.storedStates]);
+    this.deferred = Object.freeze(fast ? v.deferred : [...v.deferred]);
+    this.model = Object.freeze(fast ? v.model : { ...v.model });
     this.plannedUnits = v.plannedUnits;
     this.trusted = v.trusted;
     this.credential = v.credential ? deepFreeze({ ...v.credential }) : null;

@@ -245,4 +245,33 @@ describe("State's fast path answers as stateSchema does", () => {
     expect(() => new State({ leader: "yes" as unknown as boolean })).toThrow(/leader/);
     expect(() => new State({ plannedUnits: -1 })).toThrow(/plannedUnits/);
   });
+
+  it("freezes its own copies, never the caller's objects, on either path", () => {
+    for (const id of ["3", "03"]) {
+      const bag = { k: "v" };
+      const units = { [id]: bag };
+      const rel = new Relation({ endpoint: "db", remoteUnitsData: units });
+      expect(rel.remoteUnitsData).toEqual({ 3: { k: "v" } });
+      expect(Object.isFrozen(rel.remoteUnitsData)).toBe(true);
+      expect(Object.isFrozen(rel.remoteUnitsData[3])).toBe(true);
+      expect([Object.isFrozen(units), Object.isFrozen(bag)]).toEqual([false, false]);
+      const config = { a: 1 };
+      const model = { name: "m" };
+      const relations = [rel];
+      const state = new State({ config, model, relations });
+      expect(state.relations).toEqual([rel]);
+      expect(state.relations).not.toBe(relations);
+      expect([Object.isFrozen(state.config), Object.isFrozen(state.model)]).toEqual([true, true]);
+      expect(Object.isFrozen(state.relations)).toBe(true);
+      expect([config, model, relations].map(Object.isFrozen)).toEqual([false, false, false]);
+      relations.push(rel);
+      expect(state.relations).toHaveLength(1);
+    }
+  });
+
+  it("takes any iterable of relations, as before the fast path", () => {
+    const rel = new Relation({ endpoint: "db" });
+    const state = new State({ relations: new Set([rel]) as unknown as Relation[] });
+    expect(state.relations).toEqual([rel]);
+  });
 });
