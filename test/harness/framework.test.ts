@@ -609,6 +609,23 @@ describe("stored state", () => {
     expect(state.getStoredState("_stored", "TestCharm")?.content).toEqual({ count: 3 });
   });
 
+  it("the defaults object is copied: a charm may share one constant across hooks", () => {
+    const DEFAULTS = { list: [] as string[], nested: { n: 0 } };
+    const ctx = context((charm, fw) => {
+      const stored = fw.storedState(charm, "_stored", DEFAULTS);
+      fw.observe(charm.on.install, () => {
+        stored.list.push("x");
+        stored.nested.n += 1;
+      });
+    });
+    const first = ctx.run(ctx.on.install(), new State());
+    const second = ctx.run(ctx.on.install(), new State());
+    expect(DEFAULTS).toEqual({ list: [], nested: { n: 0 } });
+    for (const out of [first, second]) {
+      expect(out.getStoredState("_stored")?.content).toEqual({ list: ["x"], nested: { n: 1 } });
+    }
+  });
+
   it("defaults fill keys the saved content lacks; saved values win", () => {
     let seen: unknown;
     const ctx = context((charm, fw) => {

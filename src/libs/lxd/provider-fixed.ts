@@ -125,7 +125,7 @@ export class LxdFixed extends FrameworkObject implements LxdProvider {
     readonly relationName: string,
   ) {
     super(charm, relationName);
-    this.state = this.framework.storedState(this, "state", structuredClone(EMPTY_STATE));
+    this.state = this.framework.storedState(this, "state", EMPTY_STATE);
     this.logger = this.framework.getLogger("lxd-provider");
     const events = charm.on.relation(relationName);
     this.framework.observe(events.created, (e) => this.reconcile(e));
