@@ -4,14 +4,16 @@
  * fresh each time; hooks/s), `context-fresh` (`--workload context-fresh`: Context.run of the v1
  * requirer on relation-changed, a new Relation and State each run, as context_run_fresh_us;
  * runs/s) or `fuzz` (`--workload fuzz`: the cases of the default campaigns, what `npm run fuzz`
- * runs, taken in turn, 8 runs each with the round's seeds; fuzz runs/s).
+ * runs, taken in turn, 8 runs each with the round's seeds; fuzz runs/s). With `--cases TEXT`
+ * the fuzz workload keeps only the cases whose key (as in the report) contains TEXT, each taken
+ * often enough that a round makes at least 160 runs: one campaign, or one property of it.
  * This machine varies by 30% and more between processes; alternating rounds inside one process
  * is the steadiest comparison found, so every performance claim is made with it.
  *
  *   npm run build                      # the candidate: ./dist
  *   git worktree add /tmp/base <rev> && (cd /tmp/base && npm ci && npm run build)
  *   node --expose-gc --import tsx bench/compare.ts /tmp/base/dist ./dist [rounds] [roundMs]
- *     [--workload sim|context-fresh|fuzz]
+ *     [--workload sim|context-fresh|fuzz] [--cases TEXT]
  *
  * Prints hooks/s per round for each build and the median candidate/baseline ratio with its
  * quartiles (ratio > 1: the candidate is faster).
@@ -40,23 +42,36 @@ interface FuzzApi {
   readonly CAMPAIGN_NAMES: readonly string[];
   loadCampaign(name: string): Promise<unknown[]>;
   runCase(c: unknown, options: { seed: number; runs: number }): { runs: number };
+  caseKey(c: unknown): string;
 }
 
-async function load(dist: string, name: string, workload: Workload): Promise<Build> {
+async function load(
+  dist: string,
+  name: string,
+  workload: Workload,
+  only: string | undefined,
+): Promise<Build> {
   const url = (p: string) => pathToFileURL(resolve(dist, p)).href;
   if (workload === "fuzz") {
     const api: FuzzApi = {
       ...(await import(url("fuzz/campaigns/bundled.js"))),
       ...(await import(url("fuzz/campaign.js"))),
+      ...(await import(url("fuzz/report.js"))),
     };
-    const cases: unknown[] = [];
-    for (const campaign of api.CAMPAIGN_NAMES) cases.push(...(await api.loadCampaign(campaign)));
-    // Each round runs every case once (8 runs, seeded by the round), so both builds do the
-    // same work whatever their speed.
+    const all: unknown[] = [];
+    for (const campaign of api.CAMPAIGN_NAMES) all.push(...(await api.loadCampaign(campaign)));
+    const cases = only === undefined ? all : all.filter((c) => api.caseKey(c).includes(only));
+    if (cases.length === 0) {
+      process.stderr.write(`--cases ${JSON.stringify(only)}: no case of the default campaigns\n`);
+      process.exit(2);
+    }
+    // Each round runs every case the same number of times (8 runs each, seeded by the round),
+    // so both builds do the same work whatever their speed.
+    const repeat = only === undefined ? 1 : Math.ceil(20 / cases.length);
     return {
       name,
       settle: (seed) => api.runCase(cases[seed % cases.length], { seed, runs: 8 }).runs,
-      piecesPerRound: cases.length,
+      piecesPerRound: cases.length * repeat,
     };
   }
   const charms = await import(url("charms/certificate-transfer/index.js"));
@@ -122,18 +137,25 @@ const quantile = (xs: readonly number[], q: number) => {
 const argv = process.argv.slice(2);
 const w = argv.indexOf("--workload");
 const workload = w >= 0 ? argv.splice(w, 2)[1] : "sim";
+const c = argv.indexOf("--cases");
+const only = c >= 0 ? argv.splice(c, 2)[1] : undefined;
 const [baseDir, candDir, roundsArg, msArg] = argv;
-if (!baseDir || !candDir || !isWorkload(workload)) {
+if (
+  !baseDir ||
+  !candDir ||
+  !isWorkload(workload) ||
+  (c >= 0 && (only === undefined || only === "" || workload !== "fuzz"))
+) {
   process.stderr.write(
-    "usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs] [--workload sim|context-fresh|fuzz]\n",
+    "usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs] [--workload sim|context-fresh|fuzz] [--cases TEXT (fuzz only)]\n",
   );
   process.exit(2);
 }
 const unit = workload === "sim" ? "hooks/s" : workload === "fuzz" ? "fuzz runs/s" : "runs/s";
 const rounds = Number(roundsArg ?? 20);
 const ms = Number(msArg ?? 300);
-const base = await load(baseDir, "baseline", workload);
-const cand = await load(candDir, "candidate", workload);
+const base = await load(baseDir, "baseline", workload, only);
+const cand = await load(candDir, "candidate", workload, only);
 // The same seeds for both builds, so each round settles the same models.
 for (let i = 0; i < (workload === "fuzz" ? 1 : 4); i++) {
   round(base, ms, { next: 1 });
@@ -153,7 +175,7 @@ for (let r = 0; r < rounds; r++) {
 }
 const fmt = (x: number) => Math.round(x).toString();
 process.stdout.write(
-  `workload ${workload}\n` +
+  `workload ${workload}${only === undefined ? "" : ` (cases containing ${JSON.stringify(only)})`}\n` +
     `baseline  ${unit} median ${fmt(quantile(rates.baseline ?? [], 0.5))}\n` +
     `candidate ${unit} median ${fmt(quantile(rates.candidate ?? [], 0.5))}\n` +
     `candidate/baseline ratio: median ${quantile(ratios, 0.5).toFixed(3)} (quartiles ${quantile(ratios, 0.25).toFixed(3)}-${quantile(ratios, 0.75).toFixed(3)}, ${rounds} rounds of ${base.piecesPerRound === undefined ? `${ms} ms` : `${base.piecesPerRound} cases`})\n`,
