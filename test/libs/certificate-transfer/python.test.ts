@@ -215,6 +215,21 @@ describe("databag models (pydantic lax rules)", () => {
     },
   );
 
+  it("answers by content: equal texts built apart, and bags that alternate", () => {
+    // Each text is built at run time, so no two are the same string object.
+    const text = (...certs: string[]) => JSON.stringify(certs.map((c) => `cert ${c}`));
+    const load = (certificates: string) =>
+      [...loadModel(providerApplicationData, bag({ certificates }), logger).certificates].sort();
+    for (let round = 0; round < 3; round++) {
+      expect(load(text("a", "b"))).toEqual(["cert a", "cert b"]);
+      expect(load(text("a", "b"))).toEqual(["cert a", "cert b"]);
+      expect(load(text("a", "c"))).toEqual(["cert a", "cert c"]);
+      expect(load(text("a", "b"))).toEqual(["cert a", "cert b"]);
+      expect(() => load(text("a").slice(1))).toThrow(DataValidationError);
+      expect(load(text("a"))).toEqual(["cert a"]);
+    }
+  });
+
   it("collapses duplicates and ignores unknown keys (even non-JSON ones)", () => {
     const data = loadModel(
       providerApplicationData,
