@@ -3,7 +3,8 @@
  * `npm run bench`: `sim` (the default: 2 v1 providers and 20 v1 requirers settled from deploy,
  * fresh each time; hooks/s), `context-fresh` (`--workload context-fresh`: Context.run of the v1
  * requirer on relation-changed, a new Relation and State each run, as context_run_fresh_us;
- * runs/s) or `fuzz` (`--workload fuzz`: the cases of the default campaigns, what `npm run fuzz`
+ * runs/s), `context-cold` (the same with different certificates every run, as
+ * context_run_cold_us; runs/s) or `fuzz` (`--workload fuzz`: the cases of the default campaigns, what `npm run fuzz`
  * runs, taken in turn, 8 runs each with the round's seeds; fuzz runs/s). With `--cases TEXT`
  * the fuzz workload keeps only the cases whose key (as in the report) contains TEXT, each taken
  * often enough that a round makes at least 160 runs: one campaign, or one property of it.
@@ -13,7 +14,7 @@
  *   npm run build                      # the candidate: ./dist
  *   git worktree add /tmp/base <rev> && (cd /tmp/base && npm ci && npm run build)
  *   node --expose-gc --import tsx bench/compare.ts /tmp/base/dist ./dist [rounds] [roundMs]
- *     [--workload sim|context-fresh|fuzz] [--cases TEXT]
+ *     [--workload sim|context-fresh|context-cold|fuzz] [--cases TEXT]
  *
  * Prints hooks/s per round for each build and the median candidate/baseline ratio with its
  * quartiles (ratio > 1: the candidate is faster).
@@ -33,7 +34,7 @@ interface Build {
   readonly piecesPerRound?: number;
 }
 
-const WORKLOADS = ["sim", "context-fresh", "fuzz"] as const;
+const WORKLOADS = ["sim", "context-fresh", "context-cold", "fuzz"] as const;
 type Workload = (typeof WORKLOADS)[number];
 const isWorkload = (name: string | undefined): name is Workload =>
   (WORKLOADS as readonly (string | undefined)[]).includes(name);
@@ -80,17 +81,30 @@ async function load(
   const pems = (pki.fixtureClientCerts() as { certPem: string }[]).map((c) => c.certPem);
   const providerSpec = lib.charmSpec(charms.v1ProviderSpec());
   const requirerSpec = lib.charmSpec(charms.v1RequirerSpec());
-  if (workload === "context-fresh") {
+  if (workload === "context-fresh" || workload === "context-cold") {
     const ctx = new lib.Context(charms.V1RequirerCharm, { spec: requirerSpec });
     const same = pems.slice(0, 3);
+    // Cold: each run an ordered choice of three distinct certificates, the ith of the n * (n - 1)
+    // * (n - 2) such choices, so no list repeats within a round (as context_run_cold_us).
+    let next = 0;
+    const n = pems.length;
+    const cold = () => {
+      const i = next++;
+      const a = i % n;
+      const b = (a + 1 + (Math.floor(i / n) % (n - 1))) % n;
+      let c = (b + 1 + (Math.floor(i / (n * (n - 1))) % (n - 2))) % n;
+      if (c === a) c = (c + 1) % n;
+      return [pems[a], pems[b], pems[c]];
+    };
     return {
       name,
       settle: () => {
         for (let i = 0; i < 100; i++) {
+          const certificates = workload === "context-cold" ? cold() : same;
           const rel = new lib.Relation({
             endpoint: "certificates",
             interface: "certificate_transfer",
-            remoteAppData: { certificates: JSON.stringify(same), version: "1" },
+            remoteAppData: { certificates: JSON.stringify(certificates), version: "1" },
             remoteUnitsData: { 0: {}, 1: {}, 2: {} },
           });
           const state = new lib.State({ leader: true, relations: [rel] });
@@ -147,7 +161,7 @@ if (
   (c >= 0 && (only === undefined || only === "" || workload !== "fuzz"))
 ) {
   process.stderr.write(
-    "usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs] [--workload sim|context-fresh|fuzz] [--cases TEXT (fuzz only)]\n",
+    "usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs] [--workload sim|context-fresh|context-cold|fuzz] [--cases TEXT (fuzz only)]\n",
   );
   process.exit(2);
 }
