@@ -84,7 +84,8 @@ export class TaskQueue {
 }
 
 export type WorkerMessage =
-  | { readonly type: "ran" }
+  /** Evaluations done since the last such message (sent at most every RAN_INTERVAL_MS). */
+  | { readonly type: "ran"; readonly count: number }
   | {
       readonly type: "done";
       readonly index: number;
@@ -101,9 +102,18 @@ export type WorkerMessage =
 
 export interface PoolEvents {
   started(index: number): void;
-  ran(): void;
+  /** `count` more evaluations of the cases under way. */
+  ran(count: number): void;
   done(index: number, result: CaseResult, finding: Finding | null): void;
 }
+
+/**
+ * How often a worker reports its evaluations, at most. A message to the main thread costs a
+ * worker about 70 µs on the project's machine (it wakes the main thread), more than a short
+ * evaluation: one per evaluation was 1-6% of a worker's time. The live progress line is drawn at
+ * most ten times a second, so it shows no difference.
+ */
+export const RAN_INTERVAL_MS = 100;
 
 /** The default worker count: one per core the process may use. */
 export const defaultWorkers = (): number => availableParallelism();
@@ -205,7 +215,7 @@ export class WorkerPool {
         thread.ref();
         thread.on("message", (message: WorkerMessage) => {
           if (settled) return;
-          if (message.type === "ran") events.ran();
+          if (message.type === "ran") events.ran(message.count);
           else if (message.type === "failed") {
             if (message.input) fail(new InputError(message.input.what, message.input.issues));
             else fail(new Error(`case ${message.index + 1} failed in a worker: ${message.error}`));

@@ -9,7 +9,12 @@ import { type FuzzCase, runCase } from "../fuzz/campaign.js";
 import { type CampaignName, loadCampaign } from "../fuzz/campaigns/bundled.js";
 import { type Finding, findingOf } from "../fuzz/report.js";
 import { InputError } from "../model/errors.js";
-import type { CaseSource, CaseTask, WorkerMessage } from "./fuzz-pool.js";
+import {
+  type CaseSource,
+  type CaseTask,
+  RAN_INTERVAL_MS,
+  type WorkerMessage,
+} from "./fuzz-pool.js";
 
 const port = parentPort;
 if (port === null) throw new Error("fuzz-worker runs as a worker thread of charmsim fuzz");
@@ -17,6 +22,20 @@ if (port === null) throw new Error("fuzz-worker runs as a worker thread of charm
 const campaigns = new Map<CampaignName, FuzzCase[]>();
 const configs = new Map<string, { cases: FuzzCase[]; record: (f: Finding) => Finding }>();
 const post = (message: WorkerMessage) => port.postMessage(message);
+
+/** Evaluations not reported yet, and when they were last reported (see RAN_INTERVAL_MS). */
+let unreported = 0;
+let reportedAt = 0;
+function ran(): void {
+  unreported += 1;
+  const now = Date.now();
+  if (now - reportedAt >= RAN_INTERVAL_MS) flushRan(now);
+}
+function flushRan(now = Date.now()): void {
+  if (unreported > 0) post({ type: "ran", count: unreported });
+  unreported = 0;
+  reportedAt = now;
+}
 
 /** The case a task names, and how its finding is recorded (a config's finding names the file). */
 async function caseOf(
@@ -48,11 +67,13 @@ port.on("message", (task: CaseTask) => {
       const result = runCase(fuzzCase, {
         seed: task.seed,
         runs: task.runs,
-        onRun: () => post({ type: "ran" }),
+        onRun: ran,
       });
       const finding = findingOf(fuzzCase, result);
+      flushRan();
       post({ type: "done", index: task.index, result, finding: finding ? record(finding) : null });
     } catch (e) {
+      flushRan();
       post({
         type: "failed",
         index: task.index,

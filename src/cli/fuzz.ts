@@ -185,7 +185,7 @@ async function planAndRun(
   }
   await pool?.run(pooled, {
     started: (i) => progress.caseStarted(i, plan[i]?.label ?? ""),
-    ran: () => progress.ran(),
+    ran: (count) => progress.ran(count),
     done: (i, result, finding) => {
       resultAt[i] = result;
       findingAt[i] = finding;

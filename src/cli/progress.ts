@@ -7,8 +7,8 @@ import type { CliIo } from "./common.js";
 export interface FuzzProgress {
   /** Case `index` (0-based) starts, with its run budget. */
   caseStarted(index: number, label: string): void;
-  /** One more evaluation of the current case (a run, or a shrinking step). */
-  ran(): void;
+  /** `count` (default 1) more evaluations of the cases under way (runs, or shrinking steps). */
+  ran(count?: number): void;
   caseDone(index: number, label: string, result: CaseResult): void;
   /** The closing line, with the counts. */
   finish(totals: ReportTotals): void;
@@ -39,8 +39,8 @@ class Budget {
   start(index: number) {
     this.flightRuns += this.cases[index] ?? 0;
   }
-  ran() {
-    this.inFlight += 1;
+  ran(count = 1) {
+    this.inFlight += count;
   }
   finishCase(index: number) {
     const runs = this.cases[index] ?? 0;
@@ -73,7 +73,7 @@ const summaryLine = (totals: ReportTotals, ms: number) =>
 function plainProgress(io: CliIo, budget: Budget, count: number): FuzzProgress {
   return {
     caseStarted: (index) => budget.start(index),
-    ran: () => budget.ran(),
+    ran: (count) => budget.ran(count),
     caseDone(index, label, result) {
       budget.finishCase(index);
       const eta = budget.eta;
@@ -116,8 +116,8 @@ async function liveProgress(
       budget.start(i);
       render(true);
     },
-    ran() {
-      budget.ran();
+    ran(count) {
+      budget.ran(count);
       render();
     },
     caseDone(i, l, result) {

@@ -144,9 +144,14 @@ describe("WorkerPool", () => {
       runs: 2,
       cost: 1,
     }));
-    await pool.run(tasks, events(done));
+    const reported: number[] = [];
+    await pool.run(tasks, { ...events(done), ran: (count) => reported.push(count) });
     expect([...done.keys()].sort()).toEqual([10, 11]);
     for (const r of done.values()) expect(r.runs).toBe(2);
+    // Every evaluation is reported before its case's result, in batches (the cases hold: one
+    // evaluation per run).
+    expect(reported.reduce((a, b) => a + b, 0)).toBe(4);
+    expect(reported.every((c) => c >= 1)).toBe(true);
   }, 60_000);
 
   it("rejects when a case cannot be run in a thread", async () => {
