@@ -165,17 +165,17 @@ async function planAndRun(
   const resultAt: (CaseResult | undefined)[] = plan.map(() => undefined);
   const findingAt: (Finding | null)[] = plan.map(() => null);
   const started = Date.now();
-  // Each case's expected cost (runs times cost per run): the pool starts the costliest first, so
-  // that no long case is left to run alone at the end; the report keeps plan order whatever order
-  // the cases ran in.
-  const costOf = (i: number) => (plan[i]?.runs ?? 0) * (plan[i]?.fuzzCase.cost ?? 1);
-  const pooled: CaseTask[] = plan.flatMap(({ origin, seed, runs }, index) =>
-    origin !== null && pool !== null
-      ? [{ index, source: origin, seed, runs, cost: costOf(index) }]
-      : [],
-  );
+  // With a pool, the cases a thread can load (a campaign's or a config's) go to it; the others
+  // run here, before the pool starts.
+  const pooled: CaseTask[] = [];
   for (const [i, { fuzzCase, label, runs, seed, origin }] of plan.entries()) {
-    if (origin !== null && pool !== null) continue;
+    if (origin !== null && pool !== null) {
+      // The expected cost (runs times cost per run): the pool starts the costliest first, so
+      // that no long case is left to run alone at the end; the report keeps plan order whatever
+      // order the cases ran in.
+      pooled.push({ index: i, source: origin, seed, runs, cost: runs * (fuzzCase.cost ?? 1) });
+      continue;
+    }
     progress.caseStarted(i, label);
     const result = runCase(fuzzCase, { seed, runs, onRun: () => progress.ran() });
     resultAt[i] = result;
