@@ -134,6 +134,14 @@ function startWorker(): Worker {
   return new Worker(boot, { eval: true });
 }
 
+const workerStopped = (code: number) => new Error(`a fuzz worker stopped (exit code ${code})`);
+
+/** Stops a thread without telling anyone: its listeners go first. */
+function stopThread(thread: Worker): void {
+  thread.removeAllListeners();
+  void thread.terminate();
+}
+
 /**
  * The worker threads of one `charmsim fuzz`. They are started before the main thread plans the
  * run (loading campaigns or a config takes it most of a second), so that each thread's start and
@@ -153,7 +161,7 @@ export class WorkerPool {
         this.early ??= error;
       });
       thread.on("exit", (code) => {
-        this.early ??= new Error(`a fuzz worker stopped (exit code ${code})`);
+        this.early ??= workerStopped(code);
       });
       this.threads.push(thread);
     }
@@ -165,10 +173,7 @@ export class WorkerPool {
 
   /** Stops every thread (whether or not `run` was called). */
   close(): void {
-    for (const t of this.threads) {
-      t.removeAllListeners();
-      void t.terminate();
-    }
+    for (const t of this.threads) stopThread(t);
   }
 
   /**
@@ -178,10 +183,7 @@ export class WorkerPool {
    */
   run(tasks: readonly CaseTask[], events: PoolEvents): Promise<void> {
     const threads = this.threads.slice(0, Math.min(this.threads.length, tasks.length));
-    for (const t of this.threads.slice(threads.length)) {
-      t.removeAllListeners();
-      void t.terminate();
-    }
+    for (const t of this.threads.slice(threads.length)) stopThread(t);
     const queue = new TaskQueue(tasks, threads.length);
     let finished = 0;
     return new Promise<void>((resolve, reject) => {
@@ -229,7 +231,7 @@ export class WorkerPool {
           }
         });
         thread.on("error", fail);
-        thread.on("exit", (code) => fail(new Error(`a fuzz worker stopped (exit code ${code})`)));
+        thread.on("exit", (code) => fail(workerStopped(code)));
         feed(thread, w);
       });
     });
