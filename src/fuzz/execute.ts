@@ -254,7 +254,7 @@ function runStep(
     if (e instanceof ModelOperationError) return skip(e.message);
     throw e;
   }
-  return unit === null ? { index, op, status: "ok" } : { index, op, unit, leader, status: "ok" };
+  return { ...base, status: "ok" };
 }
 
 /**
