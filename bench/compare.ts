@@ -4,8 +4,9 @@
  * fresh each time; hooks/s), `context-fresh` (`--workload context-fresh`: Context.run of the v1
  * requirer on relation-changed, a new Relation and State each run, as context_run_fresh_us;
  * runs/s), `context-cold` (the same with different certificates every run, as
- * context_run_cold_us; runs/s) or `fuzz` (`--workload fuzz`: the cases of the default campaigns, what `npm run fuzz`
- * runs, taken in turn, 8 runs each with the round's seeds; fuzz runs/s). With `--cases TEXT`
+ * context_run_cold_us; runs/s) or `fuzz` (`--workload fuzz`: the cases of the default
+ * campaigns, what `npm run fuzz` runs, taken in turn, 8 runs each with the round's seeds; fuzz
+ * runs/s). With `--cases TEXT`
  * the fuzz workload keeps only the cases whose key (as in the report) contains TEXT, each taken
  * often enough that a round makes at least 160 runs: one campaign, or one property of it.
  * This machine varies by 30% and more between processes; alternating rounds inside one process
@@ -22,6 +23,7 @@
 import "reflect-metadata";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { coldCertificates } from "./inputs.js";
 
 interface Build {
   readonly name: string;
@@ -84,23 +86,12 @@ async function load(
   if (workload === "context-fresh" || workload === "context-cold") {
     const ctx = new lib.Context(charms.V1RequirerCharm, { spec: requirerSpec });
     const same = pems.slice(0, 3);
-    // Cold: each run an ordered choice of three distinct certificates, the ith of the n * (n - 1)
-    // * (n - 2) such choices, so no list repeats within a round (as context_run_cold_us).
-    let next = 0;
-    const n = pems.length;
-    const cold = () => {
-      const i = next++;
-      const a = i % n;
-      const b = (a + 1 + (Math.floor(i / n) % (n - 1))) % n;
-      let c = (b + 1 + (Math.floor(i / (n * (n - 1))) % (n - 2))) % n;
-      if (c === a) c = (c + 1) % n;
-      return [pems[a], pems[b], pems[c]];
-    };
+    let next = 0; // cold: a list not seen before every run (as context_run_cold_us)
     return {
       name,
       settle: () => {
         for (let i = 0; i < 100; i++) {
-          const certificates = workload === "context-cold" ? cold() : same;
+          const certificates = workload === "context-cold" ? coldCertificates(pems, next++) : same;
           const rel = new lib.Relation({
             endpoint: "certificates",
             interface: "certificate_transfer",

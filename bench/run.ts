@@ -62,6 +62,7 @@ import { fixtureClientCerts } from "../dist/pki/fixtures.js";
 import { PYTHON_CHARM } from "../dist/python/charm.js";
 import { pythonCharm } from "../dist/python/index.js";
 import { PythonWorker } from "../dist/python/worker.js";
+import { coldCertificates } from "./inputs.js";
 
 interface Figure {
   name: string;
@@ -149,20 +150,6 @@ function contextRunWarmFigure(): Figure {
 }
 
 /**
- * Certificate lists that differ from run to run: the `i`th is an ordered choice of three
- * distinct client certificates of the fixture pool (26 of them give 15,600 such lists), so no
- * list, and no JSON text of one, repeats within the figure's 12,000 runs.
- */
-function coldCertificates(i: number): string[] {
-  const n = pems.length;
-  const a = i % n;
-  const b = (a + 1 + (Math.floor(i / n) % (n - 1))) % n;
-  let c = (b + 1 + (Math.floor(i / (n * (n - 1))) % (n - 2))) % n;
-  if (c === a) c = (c + 1) % n;
-  return [pems[a], pems[b], pems[c]] as string[];
-}
-
-/**
  * Figures 1a and 1b: one Context.run of the v1 requirer on relation-changed as a user's test or a
  * campaign pays for it: each run builds its own Relation, State and event (timed with the run).
  * Fresh: the same three certificates every run. Cold: different certificates every run, so that
@@ -174,7 +161,7 @@ function contextRunFresh(cold: boolean): Figure {
   let next = 0;
   const n = 1_000;
   const once = () => {
-    const certificates = cold ? coldCertificates(next++) : same;
+    const certificates = cold ? coldCertificates(pems, next++) : same;
     const rel = new Relation({
       endpoint: "certificates",
       interface: "certificate_transfer",
