@@ -49,6 +49,11 @@ export function installed(
   );
 }
 
+/** Everything in a server's trust store (the world's own by default) but the integrator's identity. */
+export function trustedClients(world: LxdWorld, server = world.server): string[] {
+  return server.trustedFingerprints().filter((fp) => fp !== world.integratorFingerprint);
+}
+
 /** This unit's `nodes` in a relation of a State, parsed. */
 export function nodesOf(state: State, relationId: number): LxdNode[] {
   const rel = state.getRelation(relationId);

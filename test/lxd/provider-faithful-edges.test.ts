@@ -28,6 +28,7 @@ import {
   type LxdWorld,
   nodesOf,
   providerProbeSpec,
+  trustedClients,
 } from "./helpers.js";
 
 const OWNER = "LxdIntegratorCharm/Lxd[api]";
@@ -42,11 +43,6 @@ function takeRequests(world: LxdWorld): string[] {
   const out = world.server.requests.map((r) => `${r.method} ${r.path} ${r.status}`);
   world.server.clearRequestLog();
   return out;
-}
-
-/** Everything in the trust store but the integrator's own identity. */
-function trusted(world: LxdWorld): string[] {
-  return world.server.trustedFingerprints().filter((fp) => fp !== world.integratorFingerprint);
 }
 
 /** The interface object's log lines of the last hook, as "LEVEL message". */
@@ -95,7 +91,7 @@ describe("faithful provider: the requirer's trusted_certs_fp, when a requirer wr
     world.server.clearRequestLog();
     const out = ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state);
     expect(takeRequests(world)).toEqual([`${del(c0.fingerprint)} 202`]);
-    expect(trusted(world)).toEqual([]);
+    expect(trustedClients(world)).toEqual([]);
     expect(interfaceLog(ctx)).toEqual([
       `INFO removing certificate ${c0.fingerprint} from trust store`,
     ]);
@@ -112,7 +108,7 @@ describe("faithful provider: the requirer's trusted_certs_fp, when a requirer wr
     world.server.clearRequestLog();
     const out = ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state);
     expect(takeRequests(world)).toEqual([`${del(c0.fingerprint)} 202`, `${POST} 201`]);
-    expect(trusted(world)).toEqual([c2.fingerprint]);
+    expect(trustedClients(world)).toEqual([c2.fingerprint]);
     // Only what was posted is added to the node's list.
     expect(nodesOf(out, rel.id)[0]?.trusted_certs_fp).toEqual([c2.fingerprint]);
   });
@@ -139,7 +135,7 @@ describe("faithful provider: the requirer's trusted_certs_fp, when a requirer wr
       'ERROR {"type":"error","error":"Certificate not found","error_code":404}',
       `INFO adding certificate ${c1.fingerprint} to trust store`,
     ]);
-    expect(trusted(world)).toEqual([c1.fingerprint]);
+    expect(trustedClients(world)).toEqual([c1.fingerprint]);
     expect(nodesOf(out, rel.id)[0]?.trusted_certs_fp).toEqual([c1.fingerprint]);
   });
 
@@ -157,7 +153,7 @@ describe("faithful provider: the requirer's trusted_certs_fp, when a requirer wr
       `INFO removing certificate ${c0.fingerprint} from trust store`,
       'ERROR {"type":"error","error":"internal server error","error_code":500}',
     ]);
-    expect(trusted(world)).toEqual([c0.fingerprint]);
+    expect(trustedClients(world)).toEqual([c0.fingerprint]);
     expect(nodesOf(out, rel.id)).toEqual([publishedNode(world)]);
   });
 
@@ -175,7 +171,7 @@ describe("faithful provider: the requirer's trusted_certs_fp, when a requirer wr
       /connection refused/,
     );
     expect(takeRequests(world)).toEqual([`${del(c0.fingerprint)} null`]);
-    expect(trusted(world)).toEqual([c0.fingerprint]);
+    expect(trustedClients(world)).toEqual([c0.fingerprint]);
   });
 });
 
@@ -216,7 +212,7 @@ describe("faithful provider: LXD's answer to a registration", () => {
       'ERROR {"type":"error","error":"not authorized","error_code":403}',
       `INFO adding certificate ${c1.fingerprint} to trust store`,
     ]);
-    expect(trusted(world)).toEqual([c1.fingerprint]);
+    expect(trustedClients(world)).toEqual([c1.fingerprint]);
     expect(nodesOf(out, rel.id)[0]?.trusted_certs_fp).toEqual([c0.fingerprint, c1.fingerprint]);
   });
 });

@@ -25,6 +25,7 @@ import {
   nodesOf,
   providerProbeSpec,
   apiRelation as sharedApiRelation,
+  trustedClients,
 } from "./helpers.js";
 
 class ProviderProbeCharm extends CharmBase {
@@ -108,9 +109,7 @@ function setup() {
     server.clearRequestLog();
     return out;
   };
-  /** Everything in the trust store but the integrator's own identity. */
-  const trusted = (server = world.server) =>
-    server.trustedFingerprints().filter((fp) => fp !== world.integratorFingerprint);
+  const trusted = (server = world.server) => trustedClients(world, server);
   return { world, ctx, requests, trusted };
 }
 
