@@ -37,7 +37,13 @@ import { FrameworkObject, type JujuLogger } from "../../harness/ops/framework.js
 import { InvalidPemError } from "../../pki/pem.js";
 import { subjectCommonName } from "../../pki/x509.js";
 import { LxdConnectionError, LxdTlsError } from "../../workloads/lxd-server.js";
-import { certificateFingerprint, LxdApiError, LxdClient, type LxdIdentity } from "./client.js";
+import {
+  certificateFingerprint,
+  LxdApiError,
+  LxdClient,
+  type LxdIdentity,
+  type LxdServerInfo,
+} from "./client.js";
 import {
   CLIENT_CERTIFICATES_KEY,
   type ClientCertificate,
@@ -104,16 +110,17 @@ interface Wanted {
   readonly units: string[];
 }
 
-/** A request that failed: the message for logs and status, and how bad it is. */
-class ProviderFault extends Error {
+/**
+ * A request that failed: the message for logs and status, and how bad it is. A value, not an
+ * Error: faults are recorded in the stored state and never thrown, so no stack is captured.
+ */
+class ProviderFault {
   constructor(
     readonly severity: "waiting" | "blocked",
-    message: string,
+    readonly message: string,
     /** LXD no longer trusts our identity: verify again before the next attempt. */
     readonly lostTrust = false,
-  ) {
-    super(message);
-  }
+  ) {}
 }
 
 export class LxdFixed extends FrameworkObject implements LxdProvider {
@@ -240,32 +247,35 @@ export class LxdFixed extends FrameworkObject implements LxdProvider {
   /** `GET /1.0` with the stored identity; records the server name or the problem. */
   private verify(): boolean {
     const s = this.state;
+    let info: LxdServerInfo;
     try {
-      const info = new LxdClient(this.charm.model, this.identity()).serverInfo();
-      if (info.auth !== "trusted") {
-        let fp = "";
-        try {
-          fp = ` (fingerprint ${short(certificateFingerprint(s.clientCert ?? ""))})`;
-        } catch {
-          // an unparsable certificate fails the TLS handshake first; nothing to add here
-        }
-        throw new ProviderFault(
-          "blocked",
-          `LXD at ${s.endpoint} does not trust the integrator's client certificate${fp}`,
-        );
-      }
-      s.serverName = info.serverName;
-      this.logger.info(`credentials for LXD at ${s.endpoint} (${info.serverName}) verified`);
-      return true;
+      info = new LxdClient(this.charm.model, this.identity()).serverInfo();
     } catch (error) {
       this.recordFault(this.asFault(error, "checking the credentials"));
       return false;
     }
+    if (info.auth !== "trusted") {
+      let fp = "";
+      try {
+        fp = ` (fingerprint ${short(certificateFingerprint(s.clientCert ?? ""))})`;
+      } catch {
+        // an unparsable certificate fails the TLS handshake first; nothing to add here
+      }
+      this.recordFault(
+        new ProviderFault(
+          "blocked",
+          `LXD at ${s.endpoint} does not trust the integrator's client certificate${fp}`,
+        ),
+      );
+      return false;
+    }
+    s.serverName = info.serverName;
+    this.logger.info(`credentials for LXD at ${s.endpoint} (${info.serverName}) verified`);
+    return true;
   }
 
   private asFault(error: unknown, doing: string): ProviderFault {
     const endpoint = this.state.endpoint ?? "";
-    if (error instanceof ProviderFault) return error;
     if (error instanceof LxdTlsError) return new ProviderFault("blocked", `${error.message}`);
     if (error instanceof LxdConnectionError) {
       return new ProviderFault(
