@@ -62,6 +62,31 @@ function copyFast(value: unknown): JsonValue {
   throw NOT_JSON;
 }
 
+/** copyFast that freezes every object and array it builds (one walk, not a copy and a freeze). */
+function copyFrozen(value: unknown): JsonValue {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) return value;
+    throw NOT_JSON;
+  }
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copyFrozen(value[i]);
+    return Object.freeze(out) as JsonValue[];
+  }
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: { [key: string]: JsonValue } = {};
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = copyFrozen(v);
+    }
+    return Object.freeze(out);
+  }
+  throw NOT_JSON;
+}
+
 /** The message naming the path of the first value in `value` that is not JSON, or null. */
 function notJsonMessage(value: unknown, path: string): string | null {
   if (value === null || typeof value === "string" || typeof value === "boolean") return null;
@@ -97,8 +122,28 @@ export function copyJson(value: unknown, path: string | (() => string) = "value"
   try {
     return copyFast(value);
   } catch (error) {
-    if (error !== NOT_JSON) throw error;
-    const at = typeof path === "string" ? path : path();
-    throw new TypeError(notJsonMessage(value, at) ?? `${at} is not JSON`);
+    throw notJsonError(error, value, path);
   }
+}
+
+/**
+ * `copyJson`, deep-frozen: for values handed on as immutable (a hook's stored state on its way
+ * into a State), built frozen instead of copied and then frozen in a second walk.
+ */
+export function copyJsonFrozen(
+  value: unknown,
+  path: string | (() => string) = "value",
+): Readonly<JsonValue> {
+  try {
+    return copyFrozen(value);
+  } catch (error) {
+    throw notJsonError(error, value, path);
+  }
+}
+
+/** What a copy that threw should raise: a TypeError naming the path when the value is not JSON. */
+function notJsonError(error: unknown, value: unknown, path: string | (() => string)): unknown {
+  if (error !== NOT_JSON) return error;
+  const at = typeof path === "string" ? path : path();
+  return new TypeError(notJsonMessage(value, at) ?? `${at} is not JSON`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copyJson, deepFreeze, isJsonValue } from "../../src/model/json.js";
+import { copyJson, copyJsonFrozen, deepFreeze, isJsonValue } from "../../src/model/json.js";
 
 describe("copyJson", () => {
   it("copies objects and arrays, shares strings, drops undefined keys", () => {
@@ -36,6 +36,46 @@ describe("copyJson with a lazily named path", () => {
       new TypeError("stored.a[0] is NaN, which is not JSON"),
     );
     expect(calls).toBe(1);
+  });
+});
+
+describe("copyJsonFrozen", () => {
+  it("copies like copyJson and freezes every object and array of the copy, not of the input", () => {
+    const input = { a: [1, "x", { b: null, c: [true] }], d: undefined, e: {} };
+    const out = copyJsonFrozen(input) as { a: [number, string, { c: boolean[] }]; e: object };
+    expect(out).toEqual(copyJson(input));
+    expect("d" in out).toBe(false);
+    expect([out, out.a, out.a[2], out.a[2].c, out.e].map(Object.isFrozen)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect([input, input.a, input.a[2], input.e].map(Object.isFrozen)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(copyJsonFrozen("text")).toBe("text");
+  });
+
+  it("names the path of the first non-JSON value, building the path only then", () => {
+    let calls = 0;
+    const path = () => {
+      calls += 1;
+      return "stored";
+    };
+    copyJsonFrozen({ a: [1] }, path);
+    expect(calls).toBe(0);
+    expect(() => copyJsonFrozen({ a: [1, { b: Number.NaN }] }, path)).toThrow(
+      new TypeError("stored.a[1].b is NaN, which is not JSON"),
+    );
+    expect(calls).toBe(1);
+    expect(() => copyJsonFrozen(new Map())).toThrow(
+      new TypeError("value is a Map, which is not JSON"),
+    );
   });
 });
 

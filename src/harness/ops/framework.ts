@@ -1,5 +1,5 @@
 import { innerMap } from "../../model/inner-map.js";
-import { copyJson, type JsonObject } from "../../model/json.js";
+import { copyJson, copyJsonFrozen, type JsonObject } from "../../model/json.js";
 import type {
   DeferredRecord,
   EmittedEventRecord,
@@ -489,8 +489,9 @@ export class Framework {
     const committed: StoredStateRecord[] = this.stored.map((s) => {
       // Committed as a copy: values the charm put there may be its own objects (a module-level
       // list, say), which it may go on changing, and which are not the framework's to freeze.
+      // The copy is the framework's own and is frozen as it is built: a State keeps it as it is.
       try {
-        const content = copyJson(s.content, () => `stored state ${s.ownerPath}.${s.name}`);
+        const content = copyJsonFrozen(s.content, () => `stored state ${s.ownerPath}.${s.name}`);
         return { ownerPath: s.ownerPath, name: s.name, content: content as JsonObject };
       } catch (e) {
         throw new TypeError(`${(e as Error).message}; stored state must hold JSON values`);
