@@ -50,50 +50,16 @@ function copyFast(value: unknown): JsonValue {
     return out;
   }
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    return copyMembers(value as Record<string, unknown>, copyFast);
+    const out: { [key: string]: JsonValue } = {};
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = copyFast(v);
+    }
+    return out;
   }
   throw NOT_JSON;
-}
-
-/**
- * A copy of a plain object whose members are copied with `copy`. The object is first copied
- * whole with a spread (one bulk copy, where setting member after member is slow for the
- * integer-like keys stored state is full of: relation ids, unit numbers), then the members that
- * are not primitives are replaced by their copies, and undefined ones dropped. Symbol-keyed
- * members, which a spread would copy, are left out as JSON leaves them out (member by member).
- */
-function copyMembers(
-  value: Record<string, unknown>,
-  copy: (v: unknown) => JsonValue,
-): { [key: string]: JsonValue } {
-  if (Object.getOwnPropertySymbols(value).length > 0) return copyByKey(value, copy);
-  const out = { ...value };
-  const keys = Object.keys(out);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    const v = out[key];
-    if (v === null || typeof v === "string" || typeof v === "boolean") continue;
-    if (typeof v === "number") {
-      if (Number.isFinite(v)) continue;
-      throw NOT_JSON;
-    }
-    if (v === undefined) delete out[key];
-    else out[key] = copy(v);
-  }
-  return out as { [key: string]: JsonValue };
-}
-
-/** copyMembers for an object with symbol keys: member by member, string keys only. */
-function copyByKey(
-  value: Record<string, unknown>,
-  copy: (v: unknown) => JsonValue,
-): { [key: string]: JsonValue } {
-  const out: { [key: string]: JsonValue } = {};
-  for (const key of Object.keys(value)) {
-    const v = value[key];
-    if (v !== undefined) out[key] = copy(v);
-  }
-  return out;
 }
 
 /** copyFast that freezes every object and array it builds (one walk, not a copy and a freeze). */
@@ -109,7 +75,14 @@ function copyFrozen(value: unknown): JsonValue {
     return Object.freeze(out) as JsonValue[];
   }
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.freeze(copyMembers(value as Record<string, unknown>, copyFrozen));
+    const out: { [key: string]: JsonValue } = {};
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = copyFrozen(v);
+    }
+    return Object.freeze(out);
   }
   throw NOT_JSON;
 }

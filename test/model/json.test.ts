@@ -23,30 +23,6 @@ describe("copyJson", () => {
   });
 });
 
-describe("copyJson and copyJsonFrozen on keys", () => {
-  it("keep integer-like keys (relation ids) and their order, drop symbol keys as JSON does", () => {
-    const tag = Symbol("tag");
-    const input = { 7: ["b"], 1: ["a"], name: "x", [tag]: "kept out", nested: { [tag]: 1, 2: 2 } };
-    for (const copy of [copyJson, copyJsonFrozen]) {
-      const out = copy(input) as Record<string | symbol, unknown>;
-      expect(Object.keys(out)).toEqual(["1", "7", "name", "nested"]);
-      expect(out).toEqual({ 1: ["a"], 7: ["b"], name: "x", nested: { 2: 2 } });
-      expect(Object.getOwnPropertySymbols(out)).toEqual([]);
-      expect(Object.getOwnPropertySymbols(out.nested)).toEqual([]);
-      expect(out[1]).not.toBe(input[1]);
-    }
-  });
-
-  it("drop undefined members and refuse non-finite numbers beside integer-like keys", () => {
-    for (const copy of [copyJson, copyJsonFrozen]) {
-      expect(copy({ 1: undefined, 2: "two", x: undefined })).toEqual({ 2: "two" });
-      expect(() => copy({ 3: [1], 4: Number.POSITIVE_INFINITY }, "s")).toThrow(
-        new TypeError("s.4 is Infinity, which is not JSON"),
-      );
-    }
-  });
-});
-
 describe("copyJson with a lazily named path", () => {
   it("calls the path function only to report an error", () => {
     let calls = 0;
