@@ -108,18 +108,6 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   t: "\t",
 };
 
-/** The index of the quote that ends a JSON string whose contents start at `from`, or -1. */
-function closingQuote(s: string, from: number): number {
-  let q = s.indexOf('"', from);
-  while (q >= 0) {
-    let backslashes = 0;
-    while (s.charCodeAt(q - 1 - backslashes) === 0x5c) backslashes += 1;
-    if (backslashes % 2 === 0) return q;
-    q = s.indexOf('"', q + 1);
-  }
-  return -1;
-}
-
 class JsonParser {
   private i = 0;
   constructor(private readonly s: string) {}
@@ -185,21 +173,6 @@ class JsonParser {
   private string(): string {
     const s = this.s;
     const start = this.i;
-    // Where the string token ends, JavaScript's own JSON parser decodes it to the very string
-    // Python's scanner gives (the same escapes, lone surrogates kept as they are), without a
-    // loop per escape: PEMs hold one `\n` per line. Whatever it refuses is scanned below, which
-    // raises the error Python raises, at Python's position; so are short strings (a call to
-    // JSON.parse costs more than scanning them).
-    const end = closingQuote(s, start + 1);
-    if (end - start > 32) {
-      try {
-        const value = JSON.parse(s.slice(start, end + 1)) as string;
-        this.i = end + 1;
-        return value;
-      } catch {
-        // not well-formed: the scan below finds out why
-      }
-    }
     this.i += 1;
     let out = "";
     for (;;) {
