@@ -12,7 +12,6 @@
 import { z } from "zod";
 import type { JujuLogger } from "../../harness/ops/framework.js";
 import type { RelationDataContent } from "../../harness/ops/model.js";
-import { TextMap } from "../../model/text-map.js";
 import { dataValidationError } from "./errors.js";
 import {
   isWellFormed,
@@ -154,17 +153,18 @@ type LoadOutcome =
 /**
  * Outcomes already computed, per model and option, keyed by the bag's entries (key, then raw
  * value, in order): loading is a pure function of them, and the same provider bag is read by
- * every requirer unit on every hook. A hit costs a few look-ups (long values are compared, not
- * hashed: see TextMap) instead of a JSON parse and a schema validation.
+ * every requirer unit on every hook. Raw values are the bag's own string objects, whose hashes
+ * V8 keeps, so a hit costs a few map lookups instead of a JSON parse and a schema validation.
  * Errors that escape upstream (the Python limit errors) are not cached: they are rethrown as
  * computed each time.
  */
 class OutcomeTrie {
-  readonly next = new TextMap<OutcomeTrie>();
+  readonly next = new Map<string, OutcomeTrie>();
   outcome: LoadOutcome | undefined;
   /**
-   * The part asked for last and its node: a bag value a test builds afresh for each run is a new
-   * string, found here with one compare (the TextMap does not hash long parts either).
+   * The part asked for last and its node. A bag value a test builds afresh for each run is a new
+   * string: the map would hash all of it (microseconds for kilobytes of PEMs), where comparing it
+   * with the last one is a memory compare.
    */
   private lastPart: string | undefined;
   private lastNode: OutcomeTrie | undefined;
