@@ -9,20 +9,25 @@
  * runs/s). With `--cases TEXT`
  * the fuzz workload keeps only the cases whose key (as in the report) contains TEXT, each taken
  * often enough that a round makes at least 160 runs: one campaign, or one property of it.
- * This machine varies by 30% and more between processes; alternating rounds inside one process
- * is the steadiest comparison found, so every performance claim is made with it.
- *
+ * This machine varies by 30% and more between processes, and within a process rounds that
+ * alternate between the builds are the steadiest comparison found. But each process settles into
+ * its own state of compiled code, which favours one build or the other by up to about 20% for the
+ * whole process, and the build loaded second is slower more often than not (two copies of one
+ * build gave 0.81-0.93). So a comparison runs several processes (6 by default, an even number),
+ * half of them loading the candidate first, and gives the geometric mean of the processes'
+ * ratios, in which the load order cancels out, with the ratio of every process.
  *   npm run build                      # the candidate: ./dist
  *   git worktree add /tmp/base <rev> && (cd /tmp/base && npm ci && npm run build)
  *   node --expose-gc --import tsx bench/compare.ts /tmp/base/dist ./dist [rounds] [roundMs]
- *     [--workload sim|context-fresh|context-cold|fuzz] [--cases TEXT]
- *
- * Prints hooks/s per round for each build and the median candidate/baseline ratio with its
- * quartiles (ratio > 1: the candidate is faster).
+ *     [--processes N] [--workload sim|context-fresh|context-cold|fuzz] [--cases TEXT]
+ * `rounds` (10 by default) and `roundMs` are per process. Prints the median rate of each build,
+ * each process's ratio (the median over its rounds), the load-order effect and the
+ * candidate/baseline ratio (> 1: the candidate is faster) with the range over the processes.
  */
 import "reflect-metadata";
+import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { coldCertificates } from "./inputs.js";
 
 interface Build {
@@ -139,49 +144,142 @@ const quantile = (xs: readonly number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
 };
 
+/** What one process measured: per round, each build's rate, in the order the builds loaded. */
+interface OrderResult {
+  readonly first: number[];
+  readonly second: number[];
+  readonly piecesPerRound: number | undefined;
+}
+
 const argv = process.argv.slice(2);
-const w = argv.indexOf("--workload");
-const workload = w >= 0 ? argv.splice(w, 2)[1] : "sim";
-const c = argv.indexOf("--cases");
-const only = c >= 0 ? argv.splice(c, 2)[1] : undefined;
+const takeOption = (name: string): string | undefined | null => {
+  const at = argv.indexOf(name);
+  if (at < 0) return null;
+  return argv.splice(at, 2)[1];
+};
+const workload = takeOption("--workload") ?? "sim";
+const processesArg = takeOption("--processes");
+const only = takeOption("--cases");
+const child = argv.indexOf("--child");
+if (child >= 0) argv.splice(child, 1);
 const [baseDir, candDir, roundsArg, msArg] = argv;
+const rounds = Number(roundsArg ?? 10);
+const processes = processesArg === null ? 6 : Number(processesArg);
+const ms = Number(msArg ?? 300);
 if (
   !baseDir ||
   !candDir ||
   !isWorkload(workload) ||
-  (c >= 0 && (only === undefined || only === "" || workload !== "fuzz"))
+  !(Number.isInteger(rounds) && rounds > 0) ||
+  !(ms > 0) ||
+  !(Number.isInteger(processes) && processes >= 2 && processes % 2 === 0) ||
+  only === undefined ||
+  only === "" ||
+  (only !== null && workload !== "fuzz")
 ) {
   process.stderr.write(
-    "usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs] [--workload sim|context-fresh|context-cold|fuzz] [--cases TEXT (fuzz only)]\n",
+    "usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs] [--processes EVEN_N] [--workload sim|context-fresh|context-cold|fuzz] [--cases TEXT (fuzz only)]\n",
   );
   process.exit(2);
 }
+
+/**
+ * One process: loads `firstDir`, then `secondDir`, warms both up, and alternates rounds between
+ * them, the same seeds for both in each round.
+ */
+async function measureInOrder(
+  firstDir: string,
+  secondDir: string,
+  wl: Workload,
+  cases: string | undefined,
+): Promise<OrderResult> {
+  const first = await load(firstDir, "first", wl, cases);
+  const second = await load(secondDir, "second", wl, cases);
+  for (let i = 0; i < (wl === "fuzz" ? 1 : 4); i++) {
+    round(first, ms, { next: 1 });
+    round(second, ms, { next: 1 });
+  }
+  const out: OrderResult = { first: [], second: [], piecesPerRound: first.piecesPerRound };
+  for (let r = 0; r < rounds; r++) {
+    const seed = 1 + r * 1000;
+    if (r % 2 === 0) {
+      out.first.push(round(first, ms, { next: seed }));
+      out.second.push(round(second, ms, { next: seed }));
+    } else {
+      out.second.push(round(second, ms, { next: seed }));
+      out.first.push(round(first, ms, { next: seed }));
+    }
+  }
+  return out;
+}
+
+if (child >= 0) {
+  // A child process: one load order, the result as one JSON line.
+  const result = await measureInOrder(baseDir, candDir, workload, only ?? undefined);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+/**
+ * Runs one process with the builds loaded in the given order and returns what it measured. A
+ * process settles into its own state of compiled code, and that state favours one build or the
+ * other by as much as 20% for the life of the process (two copies of one build, loaded in the same
+ * order, gave 0.81-0.93 in one process each): more rounds in one process cannot average it out,
+ * more processes can.
+ */
+function runOrder(firstDir: string, secondDir: string): OrderResult {
+  const args = [
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    "--child",
+    firstDir,
+    secondDir,
+    String(rounds),
+    String(ms),
+    "--workload",
+    workload,
+    ...(only === null || only === undefined ? [] : ["--cases", only]),
+  ];
+  const child = spawnSync(process.execPath, args, {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (child.status !== 0) process.exit(child.status ?? 1);
+  return JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "") as OrderResult;
+}
+
+const geomean = (xs: readonly number[]) =>
+  Math.exp(xs.reduce((sum, x) => sum + Math.log(x), 0) / xs.length);
+const median = (xs: readonly number[]) => quantile(xs, 0.5);
+
+// Processes alternate which build is loaded first, so each order is taken equally often; with
+// `t` the true ratio and `b` what loading second costs, a process measures t*b or t/b, and the
+// geometric mean over both orders is t.
+const perProcess: { readonly candidateFirst: boolean; readonly ratio: number }[] = [];
+const baseRates: number[] = [];
+const candRates: number[] = [];
+let piecesPerRound: number | undefined;
+for (let p = 0; p < processes; p++) {
+  const candidateFirst = p % 2 === 1;
+  const r = candidateFirst ? runOrder(candDir, baseDir) : runOrder(baseDir, candDir);
+  const [b, c] = candidateFirst ? [r.second, r.first] : [r.first, r.second];
+  piecesPerRound = r.piecesPerRound;
+  baseRates.push(...b);
+  candRates.push(...c);
+  perProcess.push({ candidateFirst, ratio: median(c.map((x, i) => x / (b[i] ?? Number.NaN))) });
+}
 const unit = workload === "sim" ? "hooks/s" : workload === "fuzz" ? "fuzz runs/s" : "runs/s";
-const rounds = Number(roundsArg ?? 20);
-const ms = Number(msArg ?? 300);
-const base = await load(baseDir, "baseline", workload, only);
-const cand = await load(candDir, "candidate", workload, only);
-// The same seeds for both builds, so each round settles the same models.
-for (let i = 0; i < (workload === "fuzz" ? 1 : 4); i++) {
-  round(base, ms, { next: 1 });
-  round(cand, ms, { next: 1 });
-}
-const ratios: number[] = [];
-const rates: Record<string, number[]> = { baseline: [], candidate: [] };
-for (let r = 0; r < rounds; r++) {
-  const first = r % 2 === 0 ? base : cand;
-  const second = r % 2 === 0 ? cand : base;
-  const a = round(first, ms, { next: 1 + r * 1000 });
-  const b = round(second, ms, { next: 1 + r * 1000 });
-  const [vb, vc] = first === base ? [a, b] : [b, a];
-  rates.baseline?.push(vb);
-  rates.candidate?.push(vc);
-  ratios.push(vc / vb);
-}
 const fmt = (x: number) => Math.round(x).toString();
+const ratios = perProcess.map((p) => p.ratio);
+const baseFirst = perProcess.filter((p) => !p.candidateFirst).map((p) => p.ratio);
+const candFirst = perProcess.filter((p) => p.candidateFirst).map((p) => p.ratio);
+const effect = Math.sqrt(geomean(baseFirst) / geomean(candFirst));
 process.stdout.write(
-  `workload ${workload}${only === undefined ? "" : ` (cases containing ${JSON.stringify(only)})`}\n` +
-    `baseline  ${unit} median ${fmt(quantile(rates.baseline ?? [], 0.5))}\n` +
-    `candidate ${unit} median ${fmt(quantile(rates.candidate ?? [], 0.5))}\n` +
-    `candidate/baseline ratio: median ${quantile(ratios, 0.5).toFixed(3)} (quartiles ${quantile(ratios, 0.25).toFixed(3)}-${quantile(ratios, 0.75).toFixed(3)}, ${rounds} rounds of ${base.piecesPerRound === undefined ? `${ms} ms` : `${base.piecesPerRound} cases`})\n`,
+  `workload ${workload}${only === null || only === undefined ? "" : ` (cases containing ${JSON.stringify(only)})`}\n` +
+    `baseline  ${unit} median ${fmt(median(baseRates))}\n` +
+    `candidate ${unit} median ${fmt(median(candRates))}\n` +
+    `per process (median of its rounds; * candidate loaded first): ${perProcess.map((p) => `${p.ratio.toFixed(3)}${p.candidateFirst ? "*" : ""}`).join(" ")}\n` +
+    `load-order effect (the second build's speed): ${effect.toFixed(3)}\n` +
+    `candidate/baseline ratio: ${geomean(ratios).toFixed(3)} (processes ${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)}), ${processes} processes of ${rounds} rounds of ${piecesPerRound === undefined ? `${ms} ms` : `${piecesPerRound} cases`}\n`,
 );
