@@ -205,10 +205,18 @@ function plainBag(v: unknown): Record<string, string> | null {
 function plainUnitsData(v: unknown): Record<string, Record<string, string>> | null {
   if (!isPlain(v)) return null;
   const keys = Object.getOwnPropertyNames(v);
-  const out: Record<string, Record<string, string>> = {};
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as string;
     if (!CANONICAL_UNIT_ID.test(k) || !ownable(k, v)) return null;
+  }
+  // Unit ids are integer-like keys, which V8 keeps as elements: a spread copies them in one step
+  // where setting them one by one is slow; each bag is then replaced by its copy.
+  const out: Record<string, Record<string, string>> = { ...v } as Record<
+    string,
+    Record<string, string>
+  >;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
     const bag = plainBag(v[k]);
     if (bag === null) return null;
     out[k] = bag;
