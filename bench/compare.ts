@@ -23,6 +23,9 @@
  * `rounds` (10 by default) and `roundMs` are per process. Prints the median rate of each build,
  * each process's ratio (the median over its rounds), the load-order effect and the
  * candidate/baseline ratio (> 1: the candidate is faster) with the range over the processes.
+ * Two builds in one process can also sway each other, by an amount that depends on the pair:
+ * `--separate` runs each build alone in processes of its own instead (N pairs, alternating which
+ * goes first) and gives the ratio of the medians with every pair's ratio. A claim needs both.
  */
 import "reflect-metadata";
 import { spawnSync } from "node:child_process";
@@ -162,6 +165,11 @@ const processesArg = takeOption("--processes");
 const only = takeOption("--cases");
 const child = argv.indexOf("--child");
 if (child >= 0) argv.splice(child, 1);
+const soloAt = argv.indexOf("--solo");
+if (soloAt >= 0) argv.splice(soloAt, 1);
+const separateAt = argv.indexOf("--separate");
+const separate = separateAt >= 0;
+if (separate) argv.splice(separateAt, 1);
 const [baseDir, candDir, roundsArg, msArg] = argv;
 const rounds = Number(roundsArg ?? 10);
 const processes = processesArg === null ? 6 : Number(processesArg);
@@ -178,7 +186,7 @@ if (
   (only !== null && workload !== "fuzz")
 ) {
   process.stderr.write(
-    "usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs] [--processes EVEN_N] [--workload sim|context-fresh|context-cold|fuzz] [--cases TEXT (fuzz only)]\n",
+    "usage: bench/compare.ts BASELINE_DIST CANDIDATE_DIST [rounds] [roundMs] [--processes EVEN_N] [--separate] [--workload sim|context-fresh|context-cold|fuzz] [--cases TEXT (fuzz only)]\n",
   );
   process.exit(2);
 }
@@ -213,9 +221,21 @@ async function measureInOrder(
   return out;
 }
 
+/** One process, one build (`--separate`): warmed up as in measureInOrder, then `rounds` rounds. */
+async function measureAlone(dir: string, wl: Workload, cases: string | undefined) {
+  const build = await load(dir, "alone", wl, cases);
+  for (let i = 0; i < (wl === "fuzz" ? 1 : 8); i++) round(build, ms, { next: 1 });
+  const rates: number[] = [];
+  for (let r = 0; r < rounds; r++) rates.push(round(build, ms, { next: 1 + r * 1000 }));
+  return { first: rates, second: [], piecesPerRound: build.piecesPerRound } as OrderResult;
+}
+
 if (child >= 0) {
-  // A child process: one load order, the result as one JSON line.
-  const result = await measureInOrder(baseDir, candDir, workload, only ?? undefined);
+  // A child process: one load order (or one build alone), the result as one JSON line.
+  const result =
+    soloAt >= 0
+      ? await measureAlone(baseDir, workload, only ?? undefined)
+      : await measureInOrder(baseDir, candDir, workload, only ?? undefined);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
@@ -227,11 +247,12 @@ if (child >= 0) {
  * order, gave 0.81-0.93 in one process each): more rounds in one process cannot average it out,
  * more processes can.
  */
-function runOrder(firstDir: string, secondDir: string): OrderResult {
+function runOrder(firstDir: string, secondDir: string, alone = false): OrderResult {
   const args = [
     ...process.execArgv,
     fileURLToPath(import.meta.url),
     "--child",
+    ...(alone ? ["--solo"] : []),
     firstDir,
     secondDir,
     String(rounds),
@@ -247,6 +268,42 @@ function runOrder(firstDir: string, secondDir: string): OrderResult {
   });
   if (child.status !== 0) process.exit(child.status ?? 1);
   return JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "") as OrderResult;
+}
+
+const medianOf = (xs: readonly number[]) => quantile(xs, 0.5);
+
+if (separate) {
+  // `--separate`: each build in processes of its own, one after the other, alternating which
+  // goes first in each pair. No two builds share a process, so neither sways the other; the
+  // price is the process-to-process spread, which only more pairs bring down.
+  const base: number[] = [];
+  const cand: number[] = [];
+  const pairs: number[] = [];
+  for (let p = 0; p < processes; p++) {
+    const alone = (dir: string) => medianOf(runOrder(dir, dir, true).first);
+    let b: number;
+    let c: number;
+    if (p % 2 === 0) {
+      b = alone(baseDir);
+      c = alone(candDir);
+    } else {
+      c = alone(candDir);
+      b = alone(baseDir);
+    }
+    base.push(b);
+    cand.push(c);
+    pairs.push(c / b);
+  }
+  const unitName = workload === "sim" ? "hooks/s" : workload === "fuzz" ? "fuzz runs/s" : "runs/s";
+  const sorted = [...pairs].sort((x, y) => x - y);
+  process.stdout.write(
+    `workload ${workload}, separate processes\n` +
+      `baseline  ${unitName} median ${Math.round(medianOf(base))} (processes ${base.map((x) => Math.round(x)).join(" ")})\n` +
+      `candidate ${unitName} median ${Math.round(medianOf(cand))} (processes ${cand.map((x) => Math.round(x)).join(" ")})\n` +
+      `pairs (candidate/baseline): ${sorted.map((x) => x.toFixed(3)).join(" ")}\n` +
+      `candidate/baseline ratio: ${(medianOf(cand) / medianOf(base)).toFixed(3)} (ratio of the medians), ${processes} pairs of processes of ${rounds} rounds\n`,
+  );
+  process.exit(0);
 }
 
 const geomean = (xs: readonly number[]) =>
