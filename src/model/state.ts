@@ -50,17 +50,24 @@ export function memoKey<T>(): MemoKey<T> {
 }
 
 type MemoSlots = unknown[];
-/** The slots of an object of that class, or undefined for any other object. */
-type SlotsAccess = (o: object) => MemoSlots | undefined;
-let stateSlots: SlotsAccess = () => undefined;
-let relationSlots: SlotsAccess = () => undefined;
-let peerSlots: SlotsAccess = () => undefined;
-let subordinateSlots: SlotsAccess = () => undefined;
+
+/** The base class of States and relations: it holds their memo slots. */
+export class Memoized {
+  #memo: MemoSlots | undefined;
+
+  /** The slots of `o`, or undefined when `o` was not built by a Memoized constructor. */
+  static slotsOf(o: object): MemoSlots | undefined {
+    if (!(#memo in o)) return undefined;
+    o.#memo ??= [];
+    return o.#memo;
+  }
+}
+
 /** Slots of relations copied without their constructor (see relationWithLocalData). */
 const strayMemos = new WeakMap<object, MemoSlots>();
 
 function slotsOf(o: State | AnyRelation): MemoSlots {
-  const slots = stateSlots(o) ?? relationSlots(o) ?? peerSlots(o) ?? subordinateSlots(o);
+  const slots = Memoized.slotsOf(o);
   if (slots !== undefined) return slots;
   let stray = strayMemos.get(o);
   if (stray === undefined) {
@@ -272,15 +279,7 @@ export function relationFieldsFast(init: unknown): z.output<typeof relationSchem
 }
 
 /** A regular (provides/requires) relation as seen from the unit under test. */
-export class Relation {
-  #memo: MemoSlots | undefined;
-  static {
-    relationSlots = (o) => {
-      if (!(#memo in o)) return undefined;
-      o.#memo ??= [];
-      return o.#memo;
-    };
-  }
+export class Relation extends Memoized {
   readonly kind = "regular" as const;
   readonly endpoint: string;
   readonly interface: string | undefined;
@@ -293,6 +292,7 @@ export class Relation {
   readonly remoteUnitsData: Readonly<Record<number, Databag>>;
 
   constructor(init: RelationInit) {
+    super();
     const trustedFields = init instanceof TrustedFields;
     const fast = trustedFields ? null : relationFieldsFast(init);
     const v = trustedFields
@@ -340,15 +340,7 @@ export class Relation {
 }
 
 /** A peer relation: the other units are units of this unit's own application. */
-export class PeerRelation {
-  #memo: MemoSlots | undefined;
-  static {
-    peerSlots = (o) => {
-      if (!(#memo in o)) return undefined;
-      o.#memo ??= [];
-      return o.#memo;
-    };
-  }
+export class PeerRelation extends Memoized {
   readonly kind = "peer" as const;
   readonly endpoint: string;
   readonly interface: string | undefined;
@@ -358,6 +350,7 @@ export class PeerRelation {
   readonly peersData: Readonly<Record<number, Databag>>;
 
   constructor(init: PeerRelationInit) {
+    super();
     const v = parseWith(peerRelationSchema, init, "PeerRelation");
     this.endpoint = v.endpoint;
     this.interface = v.interface;
@@ -386,15 +379,7 @@ export class PeerRelation {
 }
 
 /** A relation between a subordinate and its principal: exactly one remote unit. */
-export class SubordinateRelation {
-  #memo: MemoSlots | undefined;
-  static {
-    subordinateSlots = (o) => {
-      if (!(#memo in o)) return undefined;
-      o.#memo ??= [];
-      return o.#memo;
-    };
-  }
+export class SubordinateRelation extends Memoized {
   readonly kind = "subordinate" as const;
   readonly endpoint: string;
   readonly interface: string | undefined;
@@ -407,6 +392,7 @@ export class SubordinateRelation {
   readonly remoteUnitId: number;
 
   constructor(init: SubordinateRelationInit) {
+    super();
     const v = parseWith(subordinateRelationSchema, init, "SubordinateRelation");
     this.endpoint = v.endpoint;
     this.interface = v.interface;
@@ -656,15 +642,7 @@ function withArrays(init: StateInit): StateInit {
 }
 
 /** Everything Juju would tell one unit, as immutable data (the Scenario-style State). */
-export class State {
-  #memo: MemoSlots | undefined;
-  static {
-    stateSlots = (o) => {
-      if (!(#memo in o)) return undefined;
-      o.#memo ??= [];
-      return o.#memo;
-    };
-  }
+export class State extends Memoized {
   readonly leader: boolean;
   readonly config: Readonly<Record<string, ConfigValue>>;
   readonly relations: readonly AnyRelation[];
@@ -679,6 +657,7 @@ export class State {
   readonly credential: CloudCredential | null;
 
   constructor(init: StateInit = {}) {
+    super();
     if (init instanceof TrustedFields) {
       // Fields the harness built from a validated State: already frozen, or fresh arrays it owns.
       // Assigned in the same order as below, so both kinds of State share one object shape.
