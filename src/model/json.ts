@@ -38,7 +38,8 @@ export function isJsonValue(value: unknown): value is JsonValue {
 /** Thrown inside the copy when a value is not JSON; the path is worked out only then. */
 const NOT_JSON = Symbol("not JSON");
 
-function copyFast(value: unknown): JsonValue {
+/** The copy of copyJson; with `freeze`, each object and array is frozen as it is built. */
+function copyWalk(value: unknown, freeze: boolean): JsonValue {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") {
     if (Number.isFinite(value)) return value;
@@ -46,8 +47,8 @@ function copyFast(value: unknown): JsonValue {
   }
   if (Array.isArray(value)) {
     const out: JsonValue[] = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copyFast(value[i]);
-    return out;
+    for (let i = 0; i < value.length; i++) out[i] = copyWalk(value[i], freeze);
+    return freeze ? (Object.freeze(out) as JsonValue[]) : out;
   }
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
     const out: { [key: string]: JsonValue } = {};
@@ -55,34 +56,9 @@ function copyFast(value: unknown): JsonValue {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = copyFast(v);
+      if (v !== undefined) out[key] = copyWalk(v, freeze);
     }
-    return out;
-  }
-  throw NOT_JSON;
-}
-
-/** copyFast that freezes every object and array it builds (one walk, not a copy and a freeze). */
-function copyFrozen(value: unknown): JsonValue {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
-  if (typeof value === "number") {
-    if (Number.isFinite(value)) return value;
-    throw NOT_JSON;
-  }
-  if (Array.isArray(value)) {
-    const out: JsonValue[] = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copyFrozen(value[i]);
-    return Object.freeze(out) as JsonValue[];
-  }
-  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: { [key: string]: JsonValue } = {};
-    const keys = Object.keys(value);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = copyFrozen(v);
-    }
-    return Object.freeze(out);
+    return freeze ? Object.freeze(out) : out;
   }
   throw NOT_JSON;
 }
@@ -120,7 +96,7 @@ function notJsonMessage(value: unknown, path: string): string | null {
  */
 export function copyJson(value: unknown, path: string | (() => string) = "value"): JsonValue {
   try {
-    return copyFast(value);
+    return copyWalk(value, false);
   } catch (error) {
     throw notJsonError(error, value, path);
   }
@@ -135,7 +111,7 @@ export function copyJsonFrozen(
   path: string | (() => string) = "value",
 ): Readonly<JsonValue> {
   try {
-    return copyFrozen(value);
+    return copyWalk(value, true);
   } catch (error) {
     throw notJsonError(error, value, path);
   }
