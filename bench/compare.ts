@@ -31,7 +31,7 @@ import "reflect-metadata";
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { coldCertificates } from "./inputs.js";
+import { coldCertificates, freshRequirerRun } from "./inputs.js";
 
 interface Build {
   readonly name: string;
@@ -100,14 +100,7 @@ async function load(
       settle: () => {
         for (let i = 0; i < 100; i++) {
           const certificates = workload === "context-cold" ? coldCertificates(pems, next++) : same;
-          const rel = new lib.Relation({
-            endpoint: "certificates",
-            interface: "certificate_transfer",
-            remoteAppData: { certificates: JSON.stringify(certificates), version: "1" },
-            remoteUnitsData: { 0: {}, 1: {}, 2: {} },
-          });
-          const state = new lib.State({ leader: true, relations: [rel] });
-          ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state);
+          freshRequirerRun(lib, ctx, certificates);
         }
         return 100;
       },

@@ -13,3 +13,42 @@ export function coldCertificates(pems: readonly string[], i: number): string[] {
   if (c === a) c = (c + 1) % n;
   return [pems[a], pems[b], pems[c]] as string[];
 }
+
+/** The Relation and State classes of a charmsim build: `dist/`, or one loaded at run time. */
+export interface FreshRunApi<R, S> {
+  readonly Relation: new (init: {
+    endpoint: string;
+    interface: string;
+    remoteAppData: Record<string, string>;
+    remoteUnitsData: Record<number, Record<string, string>>;
+  }) => R;
+  readonly State: new (init: { leader: boolean; relations: R[] }) => S;
+}
+
+/** A Context of the v1 requirer charm, as far as a fresh run uses it. */
+export interface RequirerContext<R, S> {
+  readonly on: { relationChanged(relation: R, options: { remoteUnit: number }): unknown };
+  run(event: never, state: S): unknown;
+}
+
+/**
+ * One Context.run of the v1 requirer on relation-changed, built as a user's test builds it: a new
+ * Relation (three remote units; the provider's application bag holds `certificates` as the JSON
+ * text a provider writes, made anew) and a new State each run. Throws if the hook fails.
+ * `context_run_fresh_us` and `context_run_cold_us` time it, and so does bench:compare.
+ */
+export function freshRequirerRun<R, S>(
+  api: FreshRunApi<R, S>,
+  ctx: RequirerContext<R, S>,
+  certificates: readonly string[],
+): void {
+  const relation = new api.Relation({
+    endpoint: "certificates",
+    interface: "certificate_transfer",
+    remoteAppData: { certificates: JSON.stringify(certificates), version: "1" },
+    remoteUnitsData: { 0: {}, 1: {}, 2: {} },
+  });
+  const state = new api.State({ leader: true, relations: [relation] });
+  const event = ctx.on.relationChanged(relation, { remoteUnit: 0 });
+  (ctx.run as (event: unknown, state: S) => unknown)(event, state);
+}

@@ -62,7 +62,7 @@ import { fixtureClientCerts } from "../dist/pki/fixtures.js";
 import { PYTHON_CHARM } from "../dist/python/charm.js";
 import { pythonCharm } from "../dist/python/index.js";
 import { PythonWorker } from "../dist/python/worker.js";
-import { coldCertificates } from "./inputs.js";
+import { coldCertificates, freshRequirerRun } from "./inputs.js";
 
 interface Figure {
   name: string;
@@ -160,17 +160,8 @@ function contextRunFresh(cold: boolean): Figure {
   const same = pems.slice(0, 3);
   let next = 0;
   const n = 1_000;
-  const once = () => {
-    const certificates = cold ? coldCertificates(pems, next++) : same;
-    const rel = new Relation({
-      endpoint: "certificates",
-      interface: "certificate_transfer",
-      remoteAppData: { certificates: JSON.stringify(certificates), version: "1" },
-      remoteUnitsData: { 0: {}, 1: {}, 2: {} },
-    });
-    const state = new State({ leader: true, relations: [rel] });
-    ctx.run(ctx.on.relationChanged(rel, { remoteUnit: 0 }), state); // throws if the hook fails
-  };
+  const api = { Relation, State };
+  const once = () => freshRequirerRun(api, ctx, cold ? coldCertificates(pems, next++) : same);
   const times = roundTimes(
     () => {
       for (let i = 0; i < n; i++) once();
