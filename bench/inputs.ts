@@ -9,8 +9,11 @@ export function coldCertificates(pems: readonly string[], i: number): string[] {
   const n = pems.length;
   const a = i % n;
   const b = (a + 1 + (Math.floor(i / n) % (n - 1))) % n;
-  let c = (b + 1 + (Math.floor(i / (n * (n - 1))) % (n - 2))) % n;
-  if (c === a) c = (c + 1) % n;
+  // c is the k-th certificate after b, counting cyclically and passing over a.
+  const k = Math.floor(i / (n * (n - 1))) % (n - 2);
+  const aAfterB = (a - b + n) % n;
+  const offset = 1 + k >= aAfterB ? 2 + k : 1 + k;
+  const c = (b + offset) % n;
   return [pems[a], pems[b], pems[c]] as string[];
 }
 
