@@ -728,6 +728,112 @@ describe("stored state", () => {
     expect(second.getStoredState("_stored")?.content).toEqual({ seen: ["install"] });
   });
 
+  describe("content saved by an earlier hook", () => {
+    const saved = () =>
+      new State({
+        storedStates: [
+          new StoredState({
+            ownerPath: "TestCharm",
+            name: "_stored",
+            content: { n: 1, byRelation: { "3": ["a", "b"] }, list: [1], tag: "t" },
+          }),
+        ],
+      });
+    const content = (state: State) => state.getStoredState("_stored")?.content ?? {};
+
+    it("a hook that never touches a saved object commits it unchanged, in its key order", () => {
+      const ctx = context((charm, fw) => {
+        const stored = fw.storedState(charm, "_stored", { n: 0 });
+        fw.observe(charm.on.install, () => {
+          stored.n += 1;
+        });
+      });
+      const before = saved();
+      const after = ctx.run(ctx.on.install(), before);
+      expect(content(after)).toEqual({
+        n: 2,
+        byRelation: { "3": ["a", "b"] },
+        list: [1],
+        tag: "t",
+      });
+      expect(Object.keys(content(after))).toEqual(["n", "byRelation", "list", "tag"]);
+      expect(deeplyFrozen(content(after))).toBe(true);
+    });
+
+    it("reading a saved object hands the charm its own copy; its changes are committed, the input kept", () => {
+      const ctx = context((charm, fw) => {
+        const stored = fw.storedState<{ byRelation: Record<string, string[]>; list: number[] }>(
+          charm,
+          "_stored",
+          { byRelation: {}, list: [] },
+        );
+        fw.observe(charm.on.install, () => {
+          expect(Object.isFrozen(stored.byRelation)).toBe(false);
+          stored.byRelation["4"] = ["c"];
+          stored.list.push(2);
+          expect(stored.list).toEqual([1, 2]); // the same copy on every read
+        });
+      });
+      const before = saved();
+      const after = ctx.run(ctx.on.install(), before);
+      expect(content(after)).toEqual({
+        byRelation: { "3": ["a", "b"], "4": ["c"] },
+        list: [1, 2],
+        n: 1,
+        tag: "t",
+      });
+      expect(content(before)).toEqual({
+        n: 1,
+        byRelation: { "3": ["a", "b"] },
+        list: [1],
+        tag: "t",
+      });
+      expect(deeplyFrozen(content(after))).toBe(true);
+    });
+
+    it("assigning, deleting and re-adding a saved key without reading it", () => {
+      const ctx = context((charm, fw) => {
+        const stored = fw.storedState<Record<string, unknown>>(charm, "_stored", {});
+        fw.observe(charm.on.install, () => {
+          stored.byRelation = { "9": ["z"] };
+          delete stored.list;
+          delete stored.tag;
+          stored.tag = "new";
+        });
+      });
+      const after = ctx.run(ctx.on.install(), saved());
+      expect(content(after)).toEqual({ n: 1, byRelation: { "9": ["z"] }, tag: "new" });
+    });
+
+    it("what the charm sees of the content is the saved content: keys, spread, JSON", () => {
+      const seen: unknown[] = [];
+      const ctx = context((charm, fw) => {
+        const stored = fw.storedState<Record<string, unknown>>(charm, "_stored", { first: true });
+        fw.observe(charm.on.install, () => {
+          seen.push(Object.keys(stored), JSON.parse(JSON.stringify(stored)), { ...stored });
+          seen.push("list" in stored, Object.entries(stored).length);
+        });
+      });
+      ctx.run(ctx.on.install(), saved());
+      const all = { first: true, n: 1, byRelation: { "3": ["a", "b"] }, list: [1], tag: "t" };
+      expect(seen).toEqual([Object.keys(all), all, all, true, 5]);
+    });
+
+    it("a value that is not JSON put into a saved key is named by its path", () => {
+      const ctx = context((charm, fw) => {
+        const stored = fw.storedState<{ byRelation: Record<string, unknown> }>(charm, "_stored", {
+          byRelation: {},
+        });
+        fw.observe(charm.on.install, () => {
+          stored.byRelation["3"] = new Set(["a"]);
+        });
+      });
+      expect(() => ctx.run(ctx.on.install(), saved())).toThrow(
+        /stored state TestCharm\._stored\.byRelation\.3 is a Set, which is not JSON; stored state must hold JSON values/,
+      );
+    });
+  });
+
   it("changes in a hook that raised are not kept", () => {
     const ctx = context((charm, fw) => {
       const stored = fw.storedState(charm, "_stored", { count: 0 });
