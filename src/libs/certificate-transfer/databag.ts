@@ -161,12 +161,22 @@ type LoadOutcome =
 class OutcomeTrie {
   readonly next = new Map<string, OutcomeTrie>();
   outcome: LoadOutcome | undefined;
+  /**
+   * The part asked for last and its node. A bag value a test builds afresh for each run is a new
+   * string: the map would hash all of it (microseconds for kilobytes of PEMs), where comparing it
+   * with the last one is a memory compare.
+   */
+  private lastPart: string | undefined;
+  private lastNode: OutcomeTrie | undefined;
   child(part: string): OutcomeTrie {
+    if (part === this.lastPart && this.lastNode !== undefined) return this.lastNode;
     let node = this.next.get(part);
     if (!node) {
       node = new OutcomeTrie();
       this.next.set(part, node);
     }
+    this.lastPart = part;
+    this.lastNode = node;
     return node;
   }
 }
