@@ -18,6 +18,7 @@ import {
   JsonDecodeError,
   JsonIntegerLimitError,
   JsonNestingLimitError,
+  MEMO_ENTRIES,
   type PyDumpValue,
   type PyJson,
   pyDictRepr,
@@ -180,7 +181,7 @@ class OutcomeTrie {
     return node;
   }
 }
-const OUTCOME_CACHE_LIMIT = 1024; // bags can be kilobytes of PEMs: this bounds the memory held
+const OUTCOME_CACHE_LIMIT = MEMO_ENTRIES; // bags can be kilobytes of PEMs: this bounds the memory held
 /** What computing an outcome needs of a model, whatever its value type. */
 interface ModelShape {
   readonly fields: readonly string[];

@@ -298,7 +298,16 @@ export function pyJsonLoads(text: string): PyJson {
   return value;
 }
 
-const parseCache = new BoundedCache<PyJson>(512);
+/**
+ * The memos of this module hold a few dozen entries: what is read again is read within a hook or
+ * a few (a model's handful of certificates and bag texts), and an entry never read again should
+ * be dropped before the collector moves it out of the young generation. With hundreds of entries,
+ * a test whose certificates differ every run kept each parse long enough to be copied and
+ * promoted (see docs/performance.md: 64 against 512-4,096 entries).
+ */
+export const MEMO_ENTRIES = 64;
+
+const parseCache = new BoundedCache<PyJson>(MEMO_ENTRIES);
 
 /** Values the ports write with `json.dumps`. */
 export type PyDumpValue = null | boolean | string | number | readonly PyDumpValue[];
@@ -328,7 +337,7 @@ function dumpString(s: string): string {
   if (s.length >= 64) dumpCache.set(s, literal);
   return literal;
 }
-const dumpCache = new BoundedCache<string>(512);
+const dumpCache = new BoundedCache<string>(MEMO_ENTRIES);
 
 /** Python's `json.dumps(value)` with default options (ASCII output, `", "` separators). */
 export function pyJsonDumps(value: PyDumpValue): string {
@@ -411,7 +420,7 @@ function lowCodeUnitsOnly(s: string): boolean {
   }
   return low;
 }
-const lowCodeUnitStrings = new BoundedCache<boolean>(4096);
+const lowCodeUnitStrings = new BoundedCache<boolean>(MEMO_ENTRIES);
 
 /** Sorted copy, in Python's `sorted()` order. */
 export function sortedCodePoints(items: Iterable<string>): string[] {

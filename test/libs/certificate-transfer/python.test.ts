@@ -230,6 +230,17 @@ describe("databag models (pydantic lax rules)", () => {
     }
   });
 
+  it("answers by content past its bound: many distinct bags, then the first ones again", () => {
+    const text = (i: number) => JSON.stringify([`certificate number ${i} of the many`, `and ${i}`]);
+    const load = (certificates: string) =>
+      [...loadModel(providerApplicationData, bag({ certificates }), logger).certificates].sort();
+    const expected = (i: number) => [`and ${i}`, `certificate number ${i} of the many`];
+    // Several times the memos' bound, so every memo drops entries and starts again.
+    for (let i = 0; i < 1000; i++) expect(load(text(i))).toEqual(expected(i));
+    for (let i = 0; i < 1000; i += 37) expect(load(text(i))).toEqual(expected(i));
+    expect(pyJsonLoads(text(0))).toEqual([`certificate number 0 of the many`, `and 0`]);
+  });
+
   it("collapses duplicates and ignores unknown keys (even non-JSON ones)", () => {
     const data = loadModel(
       providerApplicationData,
