@@ -263,7 +263,8 @@ function runOrder(firstDir: string, secondDir: string, alone = false): OrderResu
   return JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "") as OrderResult;
 }
 
-const medianOf = (xs: readonly number[]) => quantile(xs, 0.5);
+const median = (xs: readonly number[]) => quantile(xs, 0.5);
+const unit = workload === "sim" ? "hooks/s" : workload === "fuzz" ? "fuzz runs/s" : "runs/s";
 
 if (separate) {
   // `--separate`: each build in processes of its own, one after the other, alternating which
@@ -273,7 +274,7 @@ if (separate) {
   const cand: number[] = [];
   const pairs: number[] = [];
   for (let p = 0; p < processes; p++) {
-    const alone = (dir: string) => medianOf(runOrder(dir, dir, true).first);
+    const alone = (dir: string) => median(runOrder(dir, dir, true).first);
     let b: number;
     let c: number;
     if (p % 2 === 0) {
@@ -287,21 +288,19 @@ if (separate) {
     cand.push(c);
     pairs.push(c / b);
   }
-  const unitName = workload === "sim" ? "hooks/s" : workload === "fuzz" ? "fuzz runs/s" : "runs/s";
   const sorted = [...pairs].sort((x, y) => x - y);
   process.stdout.write(
     `workload ${workload}, separate processes\n` +
-      `baseline  ${unitName} median ${Math.round(medianOf(base))} (processes ${base.map((x) => Math.round(x)).join(" ")})\n` +
-      `candidate ${unitName} median ${Math.round(medianOf(cand))} (processes ${cand.map((x) => Math.round(x)).join(" ")})\n` +
+      `baseline  ${unit} median ${Math.round(median(base))} (processes ${base.map((x) => Math.round(x)).join(" ")})\n` +
+      `candidate ${unit} median ${Math.round(median(cand))} (processes ${cand.map((x) => Math.round(x)).join(" ")})\n` +
       `pairs (candidate/baseline): ${sorted.map((x) => x.toFixed(3)).join(" ")}\n` +
-      `candidate/baseline ratio: ${(medianOf(cand) / medianOf(base)).toFixed(3)} (ratio of the medians), ${processes} pairs of processes of ${rounds} rounds\n`,
+      `candidate/baseline ratio: ${(median(cand) / median(base)).toFixed(3)} (ratio of the medians), ${processes} pairs of processes of ${rounds} rounds\n`,
   );
   process.exit(0);
 }
 
 const geomean = (xs: readonly number[]) =>
   Math.exp(xs.reduce((sum, x) => sum + Math.log(x), 0) / xs.length);
-const median = (xs: readonly number[]) => quantile(xs, 0.5);
 
 // Processes alternate which build is loaded first, so each order is taken equally often; with
 // `t` the true ratio and `b` what loading second costs, a process measures t*b or t/b, and the
@@ -319,7 +318,6 @@ for (let p = 0; p < processes; p++) {
   candRates.push(...c);
   perProcess.push({ candidateFirst, ratio: median(c.map((x, i) => x / (b[i] ?? Number.NaN))) });
 }
-const unit = workload === "sim" ? "hooks/s" : workload === "fuzz" ? "fuzz runs/s" : "runs/s";
 const fmt = (x: number) => Math.round(x).toString();
 const ratios = perProcess.map((p) => p.ratio);
 const baseFirst = perProcess.filter((p) => !p.candidateFirst).map((p) => p.ratio);
