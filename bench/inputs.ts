@@ -28,10 +28,10 @@ export interface FreshRunApi<R, S> {
   readonly State: new (init: { leader: boolean; relations: R[] }) => S;
 }
 
-/** A Context of the v1 requirer charm, as far as a fresh run uses it. */
-export interface RequirerContext<R, S> {
-  readonly on: { relationChanged(relation: R, options: { remoteUnit: number }): unknown };
-  run(event: never, state: S): unknown;
+/** A Context of the v1 requirer charm, as far as a fresh run uses it (E: its event type). */
+export interface RequirerContext<R, S, E> {
+  readonly on: { relationChanged(relation: R, options: { remoteUnit: number }): E };
+  run(event: E, state: S): unknown;
 }
 
 /**
@@ -40,9 +40,9 @@ export interface RequirerContext<R, S> {
  * text a provider writes, made anew) and a new State each run. Throws if the hook fails.
  * `context_run_fresh_us` and `context_run_cold_us` time it, and so does bench:compare.
  */
-export function freshRequirerRun<R, S>(
+export function freshRequirerRun<R, S, E>(
   api: FreshRunApi<R, S>,
-  ctx: RequirerContext<R, S>,
+  ctx: RequirerContext<R, S, E>,
   certificates: readonly string[],
 ): void {
   const relation = new api.Relation({
@@ -52,6 +52,5 @@ export function freshRequirerRun<R, S>(
     remoteUnitsData: { 0: {}, 1: {}, 2: {} },
   });
   const state = new api.State({ leader: true, relations: [relation] });
-  const event = ctx.on.relationChanged(relation, { remoteUnit: 0 });
-  (ctx.run as (event: unknown, state: S) => unknown)(event, state);
+  ctx.run(ctx.on.relationChanged(relation, { remoteUnit: 0 }), state);
 }
